@@ -1,0 +1,15 @@
+"""The current user, with the token it called with."""
+
+from aws_lambda_powertools.event_handler import Response
+
+from conduit.api.app import ApiRequest, json_response, lambda_handler
+from conduit.api.representations import user_document
+from conduit.users import service
+
+
+def get_current(request: ApiRequest) -> Response[str]:
+    caller = request.require_caller()
+    return json_response(user_document(service.current(caller.user_id), caller.token))
+
+
+handler = lambda_handler("GetCurrentUser", get_current)

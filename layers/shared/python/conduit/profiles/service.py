@@ -1,0 +1,49 @@
+"""Use cases for profiles: reading one, following and unfollowing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from conduit.errors import NotFound, ValidationFailed
+from conduit.observability import tracer
+from conduit.profiles import store
+from conduit.users import store as users
+from conduit.users.store import User
+
+
+@dataclass(frozen=True)
+class Profile:
+    user: User
+    following: bool
+
+
+def _find(username: str) -> User:
+    user = users.find_by_username(username)
+    if user is None:
+        raise NotFound("profile")
+    return user
+
+
+@tracer.capture_method(capture_response=False)
+def get(username: str, viewer_id: str | None) -> Profile:
+    user = _find(username)
+    following = viewer_id is not None and viewer_id != user.user_id and store.is_following(viewer_id, user.user_id)
+    return Profile(user, following)
+
+
+@tracer.capture_method(capture_response=False)
+def follow(username: str, follower_id: str) -> Profile:
+    user = _find(username)
+    if user.user_id == follower_id:
+        raise ValidationFailed.on("username", "can't follow yourself")
+    store.follow(follower_id, user.user_id)
+    return Profile(user, following=True)
+
+
+@tracer.capture_method(capture_response=False)
+def unfollow(username: str, follower_id: str) -> Profile:
+    user = _find(username)
+    if user.user_id == follower_id:
+        raise ValidationFailed.on("username", "can't unfollow yourself")
+    store.unfollow(follower_id, user.user_id)
+    return Profile(user, following=False)

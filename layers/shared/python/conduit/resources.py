@@ -1,0 +1,119 @@
+"""The AWS resources Conduit runs on, declared once.
+
+The CDK app, the local emulator provisioning and the tests all build tables, indexes and the
+user pool from these declarations, and the functions find them through the environment
+variables named here. Nothing else spells a table name, key, index or variable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+APP_NAME = "conduit"
+#: Region used when nothing else says otherwise (local emulator, tests).
+DEFAULT_REGION = "us-east-1"
+
+
+class KeyType(str, Enum):
+    STRING = "S"
+    NUMBER = "N"
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    type: KeyType = KeyType.STRING
+
+
+@dataclass(frozen=True)
+class Index:
+    """A global secondary index; `projection` None means ALL attributes."""
+
+    name: str
+    partition_key: Key
+    sort_key: Key | None = None
+    projection: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str  # short logical name, part of the physical name and of the CDK construct id
+    env_var: str  # environment variable that carries the physical name to functions
+    partition_key: Key
+    sort_key: Key | None = None
+    indexes: tuple[Index, ...] = ()
+    stream: bool = False
+
+    def physical_name(self, stage: str) -> str:
+        return f"{APP_NAME}-{stage}-{self.key}"
+
+    def index(self, name: str) -> Index:
+        return next(i for i in self.indexes if i.name == name)
+
+
+#: Profiles (`USER#<sub>`) and the uniqueness claims on usernames and emails
+#: (`USERNAME#<lower>`, `EMAIL#<lower>`), so one transaction can write a profile with its claims.
+USERS = Table(key="users", env_var="USERS_TABLE", partition_key=Key("pk"))
+
+#: One item per follow edge. The table answers "does A follow B" with one GetItem and
+#: "whom does A follow" with one Query; `byFollowee` answers "who follows B".
+FOLLOWS = Table(
+    key="follows",
+    env_var="FOLLOWS_TABLE",
+    partition_key=Key("followerId"),
+    sort_key=Key("followeeId"),
+    indexes=(Index("byFollowee", Key("followeeId"), Key("followerId"), projection=()),),
+)
+
+TABLES: tuple[Table, ...] = (USERS, FOLLOWS)
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    """RealWorld's example password is `jakejake`: length is the only rule."""
+
+    min_length: int = 8
+    # Cognito accepts up to 256, the emulator fewer than 99; 64 (NIST's floor for a maximum)
+    # behaves the same on both.
+    max_length: int = 64
+
+
+@dataclass(frozen=True)
+class UserPool:
+    key: str = "users"
+    pool_id_env_var: str = "USER_POOL_ID"
+    client_id_env_var: str = "USER_POOL_CLIENT_ID"
+    password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
+    # Frontends keep the RealWorld token for a whole visit; Cognito allows at most one day.
+    access_token_validity_minutes: int = 24 * 60
+    id_token_validity_minutes: int = 60
+    refresh_token_validity_days: int = 30
+
+    def physical_name(self, stage: str) -> str:
+        return f"{APP_NAME}-{stage}-{self.key}"
+
+    def client_name(self, stage: str) -> str:
+        return f"{APP_NAME}-{stage}-web"
+
+
+USER_POOL = UserPool()
+
+#: Environment variables shared by every function.
+STAGE_ENV_VAR = "STAGE"
+#: Optional override of where the user pool's public keys are fetched; the issuer stays the
+#: real Cognito URL (moto serves the keys on its own endpoint but issues real-looking tokens).
+JWKS_URL_ENV_VAR = "JWKS_URL"
+
+#: Powertools settings every function gets; the log level can be overridden per stage.
+SERVICE_NAME = APP_NAME
+METRICS_NAMESPACE = "Conduit"
+
+
+def powertools_env(stage: str, log_level: str = "INFO") -> dict[str, str]:
+    return {
+        "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+        "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+        "POWERTOOLS_LOG_LEVEL": log_level,
+        STAGE_ENV_VAR: stage,
+    }

@@ -1,0 +1,160 @@
+"""The route table: every endpoint declared once.
+
+The CDK app creates one function, one route and one least-privilege role per entry; the local
+gateway serves the same entries; the tests check that every handler calls only the AWS
+actions its entry grants. Handlers live under `functions/`, named relative to that folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from conduit.resources import FOLLOWS, USER_POOL, USERS, Table, UserPool
+
+
+class Auth(str, Enum):
+    REQUIRED = "required"  # 401 without a valid token
+    OPTIONAL = "optional"  # anonymous works; a token, if sent, must be valid
+    NONE = "none"  # the Authorization header is ignored
+
+
+@dataclass(frozen=True)
+class TableGrant:
+    """DynamoDB actions a handler may call on one table (and its indexes, if `indexes`)."""
+
+    table: Table
+    actions: tuple[str, ...]
+    indexes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class UserPoolGrant:
+    """Cognito actions that need IAM; public calls (InitiateAuth) are listed for the drift test."""
+
+    pool: UserPool
+    actions: tuple[str, ...]
+
+
+#: Cognito API calls a public app client may make without IAM permissions.
+UNSIGNED_COGNITO_ACTIONS = frozenset({"InitiateAuth"})
+
+Grant = TableGrant | UserPoolGrant
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str  # unique, PascalCase: CDK construct ids and function names derive from it
+    method: str
+    path: str  # OpenAPI style: /api/profiles/{username}
+    handler: str  # "<module under functions/>.<callable>"
+    auth: Auth
+    grants: tuple[Grant, ...] = ()
+    # Why the memory size is what it is: see docs/architecture.md.
+    memory_mb: int = 512
+    timeout_seconds: int = 10
+
+    @property
+    def route_key(self) -> str:
+        """The API Gateway HTTP API route key (also the event's `routeKey`)."""
+        return f"{self.method} {self.path}"
+
+    @property
+    def module(self) -> str:
+        return self.handler.rsplit(".", 1)[0]
+
+    @property
+    def function_name_suffix(self) -> str:
+        return self.name
+
+
+_READ_PROFILE = TableGrant(USERS, ("GetItem", "BatchGetItem"))
+
+ROUTES: tuple[Route, ...] = (
+    Route(
+        name="RegisterUser",
+        method="POST",
+        path="/api/users",
+        handler="users.register.handler",
+        auth=Auth.NONE,
+        grants=(
+            TableGrant(USERS, ("BatchGetItem", "TransactWriteItems", "PutItem", "ConditionCheckItem")),
+            UserPoolGrant(
+                USER_POOL,
+                ("AdminCreateUser", "AdminSetUserPassword", "AdminDeleteUser", "InitiateAuth"),
+            ),
+        ),
+    ),
+    Route(
+        name="LoginUser",
+        method="POST",
+        path="/api/users/login",
+        handler="users.login.handler",
+        auth=Auth.NONE,
+        grants=(_READ_PROFILE, UserPoolGrant(USER_POOL, ("InitiateAuth",))),
+    ),
+    Route(
+        name="GetCurrentUser",
+        method="GET",
+        path="/api/user",
+        handler="users.get_current.handler",
+        auth=Auth.REQUIRED,
+        grants=(_READ_PROFILE,),
+    ),
+    Route(
+        name="UpdateCurrentUser",
+        method="PUT",
+        path="/api/user",
+        handler="users.update_current.handler",
+        auth=Auth.REQUIRED,
+        grants=(
+            TableGrant(
+                USERS,
+                (
+                    "GetItem",
+                    "BatchGetItem",
+                    "TransactWriteItems",
+                    "UpdateItem",
+                    "PutItem",
+                    "DeleteItem",
+                    "ConditionCheckItem",
+                ),
+            ),
+            UserPoolGrant(USER_POOL, ("AdminUpdateUserAttributes", "AdminSetUserPassword")),
+        ),
+    ),
+    Route(
+        name="GetProfile",
+        method="GET",
+        path="/api/profiles/{username}",
+        handler="profiles.get.handler",
+        auth=Auth.OPTIONAL,
+        grants=(_READ_PROFILE, TableGrant(FOLLOWS, ("GetItem",))),
+    ),
+    Route(
+        name="FollowUser",
+        method="POST",
+        path="/api/profiles/{username}/follow",
+        handler="profiles.follow.handler",
+        auth=Auth.REQUIRED,
+        grants=(_READ_PROFILE, TableGrant(FOLLOWS, ("PutItem",))),
+    ),
+    Route(
+        name="UnfollowUser",
+        method="DELETE",
+        path="/api/profiles/{username}/follow",
+        handler="profiles.unfollow.handler",
+        auth=Auth.REQUIRED,
+        grants=(_READ_PROFILE, TableGrant(FOLLOWS, ("DeleteItem",))),
+    ),
+)
+
+ROUTES_BY_NAME: dict[str, Route] = {r.name: r for r in ROUTES}
+
+
+def tables_used(route: Route) -> tuple[Table, ...]:
+    return tuple(dict.fromkeys(g.table for g in route.grants if isinstance(g, TableGrant)))
+
+
+def uses_user_pool(route: Route) -> bool:
+    return route.auth is not Auth.NONE or any(isinstance(g, UserPoolGrant) for g in route.grants)

@@ -1,0 +1,62 @@
+"""Typed settings, read from the environment once per container.
+
+Only what a function was given is required: a function without the follows table in its
+environment never asks for it, so each function's environment stays as small as its grants.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+
+from conduit.errors import ConfigurationError
+from conduit.resources import DEFAULT_REGION, JWKS_URL_ENV_VAR, USER_POOL, Table
+
+
+@dataclass(frozen=True)
+class UserPoolSettings:
+    region: str
+    pool_id: str
+    client_id: str
+    jwks_url_override: str | None
+
+    @property
+    def issuer(self) -> str:
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.pool_id}"
+
+    @property
+    def jwks_url(self) -> str:
+        return self.jwks_url_override or f"{self.issuer}/.well-known/jwks.json"
+
+
+def _required(name: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ConfigurationError(f"environment variable {name} is not set")
+    return value
+
+
+def region() -> str:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+
+
+@cache
+def table_name(table: Table) -> str:
+    return _required(table.env_var)
+
+
+@cache
+def user_pool() -> UserPoolSettings:
+    return UserPoolSettings(
+        region=region(),
+        pool_id=_required(USER_POOL.pool_id_env_var),
+        client_id=_required(USER_POOL.client_id_env_var),
+        jwks_url_override=os.environ.get(JWKS_URL_ENV_VAR) or None,
+    )
+
+
+def reset() -> None:
+    """Forget what was read, for tests that re-provision the emulator between cases."""
+    table_name.cache_clear()
+    user_pool.cache_clear()

@@ -1,0 +1,54 @@
+"""What every PynamoDB model shares: table names resolved from settings at first use.
+
+PynamoDB reads `Meta.table_name` when a model first talks to DynamoDB, so reading it through a
+class property keeps import time free of environment look-ups and lets tests re-point tables.
+The endpoint comes from botocore's own configuration (`AWS_ENDPOINT_URL` locally), so the
+same code runs against DynamoDB and the emulator.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from pynamodb.connection import Connection
+
+from conduit import settings
+from conduit.resources import Table
+
+# A request must finish well inside the function timeout, retries included.
+_CONNECT_TIMEOUT_SECONDS = 2
+_READ_TIMEOUT_SECONDS = 4
+_MAX_RETRY_ATTEMPTS = 2
+
+
+class _TableMeta(type):
+    table: Table
+
+    @property
+    def table_name(cls) -> str:
+        return settings.table_name(cls.table)
+
+
+def table_meta(table: Table) -> Any:
+    """A PynamoDB `Meta` class for `table`."""
+    return _TableMeta(
+        f"{table.key.title()}Meta",
+        (),
+        {
+            "table": table,
+            "connect_timeout_seconds": _CONNECT_TIMEOUT_SECONDS,
+            "read_timeout_seconds": _READ_TIMEOUT_SECONDS,
+            "max_retry_attempts": _MAX_RETRY_ATTEMPTS,
+        },
+    )
+
+
+@cache
+def connection() -> Connection:
+    """The connection transactions run on (models keep their own per-table ones)."""
+    return Connection(
+        connect_timeout_seconds=_CONNECT_TIMEOUT_SECONDS,
+        read_timeout_seconds=_READ_TIMEOUT_SECONDS,
+        max_retry_attempts=_MAX_RETRY_ATTEMPTS,
+    )

@@ -1,0 +1,183 @@
+"""Data access for users: profiles and their uniqueness claims, the only code that touches them.
+
+A profile (`USER#<sub>`) is written in one transaction with a claim item per unique value
+(`USERNAME#<lower>`, `EMAIL#<lower>`), each put only if absent. Two registrations racing for
+the same username cannot both commit; a username change moves the claim in the same
+transaction, guarded by the profile's version, so concurrent updates cannot leak claims.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from conduit.errors import ValidationFailed
+from conduit.resources import USERS
+from conduit.storage import connection, table_meta
+
+_PROFILE = "USER#"
+# Claim prefixes by the field whose uniqueness they hold (and the field named in a 422).
+_CLAIMS = {"username": "USERNAME#", "email": "EMAIL#"}
+TAKEN = "has already been taken"
+
+
+class UserRecord(Model):
+    Meta = table_meta(USERS)
+
+    pk = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(attr_name="userId")
+    username = UnicodeAttribute()
+    email = UnicodeAttribute()
+    bio = UnicodeAttribute(null=True)
+    image = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute(attr_name="createdAt")
+    updated_at = UTCDateTimeAttribute(attr_name="updatedAt")
+    version = VersionAttribute()
+
+
+class ClaimRecord(Model):
+    Meta = table_meta(USERS)
+
+    pk = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(attr_name="userId")
+
+
+@dataclass(frozen=True)
+class User:
+    user_id: str
+    username: str
+    email: str
+    bio: str | None
+    image: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int | None = None
+
+
+def _claim_key(field: str, value: str) -> str:
+    return _CLAIMS[field] + value.lower()
+
+
+def _to_user(record: UserRecord) -> User:
+    return User(
+        user_id=record.user_id,
+        username=record.username,
+        email=record.email,
+        bio=record.bio,
+        image=record.image,
+        created_at=record.created_at,
+        updated_at=record.updated_at,
+        version=record.version,
+    )
+
+
+def _to_record(user: User) -> UserRecord:
+    record = UserRecord(
+        pk=_PROFILE + user.user_id,
+        user_id=user.user_id,
+        username=user.username,
+        email=user.email,
+        bio=user.bio,
+        image=user.image,
+        created_at=user.created_at,
+        updated_at=user.updated_at,
+    )
+    if user.version is not None:
+        record.version = user.version
+    return record
+
+
+def get(user_id: str) -> User | None:
+    try:
+        return _to_user(UserRecord.get(_PROFILE + user_id, consistent_read=True))
+    except UserRecord.DoesNotExist:
+        return None
+
+
+def get_many(user_ids: Iterable[str]) -> dict[str, User]:
+    """Profiles by id in one BatchGetItem (PynamoDB retries unprocessed keys)."""
+    keys = [_PROFILE + user_id for user_id in dict.fromkeys(user_ids)]
+    return {r.user_id: _to_user(r) for r in UserRecord.batch_get(keys)} if keys else {}
+
+
+def owner_of(field: str, value: str) -> str | None:
+    """The user id holding a unique username or email, read consistently."""
+    try:
+        return ClaimRecord.get(_claim_key(field, value), consistent_read=True).user_id
+    except ClaimRecord.DoesNotExist:
+        return None
+
+
+def find_by_username(username: str) -> User | None:
+    user_id = owner_of("username", username)
+    return get(user_id) if user_id else None
+
+
+def taken_by_others(user_id: str | None, **values: str) -> list[str]:
+    """Which of the given unique fields another user already holds (one BatchGetItem)."""
+    keys = {_claim_key(field, value): field for field, value in values.items()}
+    if not keys:
+        return []
+    held = ClaimRecord.batch_get(list(keys))
+    return sorted(keys[c.pk] for c in held if c.user_id != user_id)
+
+
+class ConcurrentUpdate(ValidationFailed):
+    """The profile changed between our read and our write."""
+
+    def __init__(self) -> None:
+        super().__init__({"user": ["was changed by another request; try again"]})
+
+
+@contextmanager
+def _claiming(user_id: str, claims: dict[str, str]) -> Iterator[None]:
+    """Turn a failed condition into a 422 naming the unique fields another user holds."""
+    try:
+        yield
+    except TransactWriteError as error:
+        reasons = error.cancellation_reasons or []
+        if not any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons):
+            raise
+        lost = taken_by_others(user_id, **claims)
+        if lost:
+            raise ValidationFailed({field: [TAKEN] for field in lost}) from error
+        raise ConcurrentUpdate() from error
+
+
+def create(user: User) -> User:
+    """Write a new profile with its claims, all or nothing."""
+    record = _to_record(user)
+    claims = {field: getattr(user, field) for field in _CLAIMS}
+    with _claiming(user.user_id, claims), TransactWrite(connection=connection()) as transaction:
+        transaction.save(record, condition=UserRecord.pk.does_not_exist())
+        for field, value in claims.items():
+            claim = ClaimRecord(pk=_claim_key(field, value), user_id=user.user_id)
+            transaction.save(claim, condition=ClaimRecord.pk.does_not_exist())
+    return replace(user, version=record.version)
+
+
+def replace_profile(before: User, after: User) -> User:
+    """Move `before` to `after` in one transaction: the profile, guarded by its version, and
+    every unique value that changed (new claim put if absent, old claim deleted if ours)."""
+    record = _to_record(replace(after, version=before.version))
+    moved = {
+        field: (getattr(before, field), getattr(after, field))
+        for field in _CLAIMS
+        if getattr(before, field).lower() != getattr(after, field).lower()
+    }
+    claims = {field: new for field, (_, new) in moved.items()}
+    with _claiming(after.user_id, claims), TransactWrite(connection=connection()) as transaction:
+        transaction.save(record)  # PynamoDB adds the version condition and bumps the version
+        for field, (old, new) in moved.items():
+            claim = ClaimRecord(pk=_claim_key(field, new), user_id=after.user_id)
+            transaction.save(claim, condition=ClaimRecord.pk.does_not_exist())
+            stale = ClaimRecord(pk=_claim_key(field, old), user_id=after.user_id)
+            transaction.delete(stale, condition=ClaimRecord.user_id == after.user_id)
+    return replace(after, version=record.version)

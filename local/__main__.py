@@ -1,0 +1,68 @@
+"""`make dev`: the Conduit API on http://localhost:3000/api over an embedded AWS emulator.
+
+Environment: PORT (3000), HOST (127.0.0.1), STAGE (local), and AWS_ENDPOINT_URL to use an
+AWS-compatible endpoint that is already running instead of starting the emulator.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+from types import FrameType
+
+from werkzeug.serving import make_server
+
+from conduit.resources import DEFAULT_REGION, JWKS_URL_ENV_VAR
+from local.emulator import Emulator
+from local.gateway import LocalGateway
+from local.provision import provision
+
+
+def _use_local_credentials() -> None:
+    # The emulator accepts any credentials; never pick up a developer's real ones by accident.
+    os.environ["AWS_ACCESS_KEY_ID"] = "local"
+    os.environ["AWS_SECRET_ACCESS_KEY"] = "local"
+    os.environ.pop("AWS_SESSION_TOKEN", None)
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ.setdefault("AWS_DEFAULT_REGION", DEFAULT_REGION)
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    port = int(os.environ.get("PORT", "3000"))
+    host = os.environ.get("HOST", "127.0.0.1")
+    stage = os.environ.get("STAGE", "local")
+
+    _use_local_credentials()
+    emulator: Emulator | None = None
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    if not endpoint:
+        emulator = Emulator()
+        endpoint = os.environ["AWS_ENDPOINT_URL"] = emulator.start()
+    env = provision(stage, jwks_base_url=None if os.environ.get(JWKS_URL_ENV_VAR) else endpoint)
+    os.environ.update(env)
+
+    server = make_server(host, port, LocalGateway(), threaded=True)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    where = "embedded emulator" if emulator else "external endpoint"
+    print(f"Conduit API on http://localhost:{port}/api ({where} at {endpoint}, stage {stage})", flush=True)
+    print("Ctrl-C stops it.", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("Stopping.", flush=True)
+    finally:
+        server.server_close()
+        if emulator is not None:
+            emulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

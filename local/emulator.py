@@ -1,0 +1,111 @@
+"""An embedded AWS emulator: moto in server mode, on loopback, in a background thread.
+
+Two things are added on top of moto's own server:
+- Requests are served one at a time. DynamoDB applies each request atomically (a conditional
+  write or a transaction is checked and applied as one step); moto's handlers are not
+  thread-safe, so without this a race between two conditional writes could let both win and
+  the race tests would test moto, not our conditions.
+- Every AWS operation is recorded, so tests can count the calls each HTTP request makes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.request import Request, urlopen
+
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import BaseWSGIServer, make_server
+
+Environ = dict[str, Any]
+StartResponse = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Call:
+    service: str  # e.g. "DynamoDB_20120810", "AWSCognitoIdentityProviderService", "http"
+    operation: str  # e.g. "GetItem"; for plain HTTP requests (JWKS), the path
+
+
+@dataclass
+class CallLog:
+    calls: list[Call] = field(default_factory=list)
+
+    def clear(self) -> None:
+        self.calls.clear()
+
+    def operations(self, service_prefix: str) -> list[str]:
+        return [c.operation for c in self.calls if c.service.startswith(service_prefix)]
+
+    @property
+    def dynamodb(self) -> list[str]:
+        return self.operations("DynamoDB_")
+
+    @property
+    def cognito(self) -> list[str]:
+        return self.operations("AWSCognitoIdentityProviderService")
+
+
+class _SerializedRecorder:
+    """WSGI middleware: one request at a time, each one logged by its X-Amz-Target."""
+
+    def __init__(self, app: Callable[[Environ, StartResponse], Iterable[bytes]], log: CallLog) -> None:
+        self._app = app
+        self._log = log
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        service, _, operation = target.partition(".")
+        with self._lock:
+            if target:
+                self._log.calls.append(Call(service, operation))
+            elif not environ.get("PATH_INFO", "").startswith("/moto-api"):
+                self._log.calls.append(Call("http", environ.get("PATH_INFO", "")))
+            # Drain the body inside the lock: the response must be complete before the next
+            # request sees the backend.
+            return list(self._app(environ, start_response))
+
+
+class Emulator:
+    """Start, reset and stop an in-process moto server on 127.0.0.1."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._host = host
+        self._port = port
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self.log = CallLog()
+
+    @property
+    def endpoint_url(self) -> str:
+        assert self._server is not None, "start() the emulator first"
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> str:
+        app = _SerializedRecorder(DomainDispatcherApplication(create_backend_app), self.log)
+        self._server = make_server(self._host, self._port, app, threaded=True, request_handler=MotoRequestHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="aws-emulator", daemon=True)
+        self._thread.start()
+        return self.endpoint_url
+
+    def reset(self) -> None:
+        """Forget every table, item, user pool and user."""
+        with urlopen(Request(f"{self.endpoint_url}/moto-api/reset", method="POST"), timeout=10):
+            pass
+        self.log.clear()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None

@@ -1,0 +1,57 @@
+"""The test harness: every API test goes through the HTTP path a client uses.
+
+request -> local gateway -> API Gateway event -> handler -> embedded emulator (moto server).
+One emulator serves the whole session; each test gets freshly provisioned, empty resources.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Before anything imports Powertools or boto3: no real AWS, no X-Ray, quiet metrics namespace.
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_SERVICE_NAME": "conduit",
+        "POWERTOOLS_METRICS_NAMESPACE": "Conduit",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+)
+for leaked in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL"):
+    os.environ.pop(leaked, None)
+
+from collections.abc import Iterator  # noqa: E402
+
+import pytest  # noqa: E402
+
+from local.emulator import CallLog, Emulator  # noqa: E402
+
+TEST_STAGE = "test"
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[Emulator]:
+    emulator = Emulator()
+    os.environ["AWS_ENDPOINT_URL"] = emulator.start()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def aws(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[CallLog]:
+    """Empty, freshly provisioned tables and user pool; yields the log of AWS calls."""
+    from conduit import auth, settings
+    from conduit.users import identity
+    from local.provision import provision
+
+    emulator.reset()
+    for name, value in provision(TEST_STAGE, jwks_base_url=emulator.endpoint_url).items():
+        monkeypatch.setenv(name, value)
+    settings.reset()
+    auth.reset()
+    identity.reset()
+    emulator.log.clear()
+    yield emulator.log
