@@ -73,6 +73,13 @@ class _SerializedRecorder:
             return list(self._app(environ, start_response))
 
 
+class _QuietRequestHandler(MotoRequestHandler):  # type: ignore[misc]
+    """No access log: the API's own log says what each request did."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
 class Emulator:
     """Start, reset and stop an in-process moto server on 127.0.0.1."""
 
@@ -91,7 +98,7 @@ class Emulator:
 
     def start(self) -> str:
         app = _SerializedRecorder(DomainDispatcherApplication(create_backend_app), self.log)
-        self._server = make_server(self._host, self._port, app, threaded=True, request_handler=MotoRequestHandler)
+        self._server = make_server(self._host, self._port, app, threaded=True, request_handler=_QuietRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="aws-emulator", daemon=True)
         self._thread.start()
         return self.endpoint_url

@@ -182,13 +182,20 @@ class LocalGateway:
             return self._preflight()
         if (request.content_length or 0) > MAX_PAYLOAD_BYTES:
             return _json_error(413, "Request Entity Too Large")
+        matched = self.match(request.method, request.path)
+        if matched is None:
+            # HTTP APIs answer an unknown path and an unknown method on a known path alike.
+            return _json_error(404, "Not Found")
+        route, params = matched
+        return self._invoke(route, build_event(request, route, params))
+
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        """The route serving `method path`, with its decoded path parameters."""
         for compiled in self._routes:
-            match = compiled.pattern.match(request.path)
-            if match and compiled.route.method == request.method:
-                params = {k: unquote(v) for k, v in match.groupdict().items()}
-                return self._invoke(compiled.route, build_event(request, compiled.route, params))
-        # HTTP APIs answer an unknown path and an unknown method on a known path alike.
-        return _json_error(404, "Not Found")
+            found = compiled.pattern.match(path)
+            if found and compiled.route.method == method:
+                return compiled.route, {k: unquote(v) for k, v in found.groupdict().items()}
+        return None
 
     def _invoke(self, route: Route, event: dict[str, Any]) -> Response:
         handler = self._handlers.get(route.name)

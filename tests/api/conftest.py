@@ -8,16 +8,26 @@ from typing import Any
 import pytest
 from werkzeug.test import Client, TestResponse
 
+from conduit.routes import Route, TableGrant, UserPoolGrant
 from local.emulator import CallLog
 from local.gateway import LocalGateway
 
 PASSWORD = "correct-horse"
 
 
+def assert_within_grants(route: Route, calls: CallLog) -> None:
+    """A handler may call only what its route-table entry grants: the IAM policy derives from it."""
+    dynamodb = {a for g in route.grants if isinstance(g, TableGrant) for a in g.actions}
+    cognito = {a for g in route.grants if isinstance(g, UserPoolGrant) for a in g.actions}
+    assert set(calls.dynamodb) <= dynamodb, f"{route.name} calls DynamoDB {set(calls.dynamodb) - dynamodb}"
+    assert set(calls.cognito) <= cognito, f"{route.name} calls Cognito {set(calls.cognito) - cognito}"
+
+
 @dataclass
 class Api:
     client: Client
     calls: CallLog
+    gateway: LocalGateway
 
     def request(
         self,
@@ -28,15 +38,22 @@ class Api:
         headers: dict[str, str] | None = None,
         raw: str | bytes | None = None,
     ) -> TestResponse:
+        """Send one request; afterwards `calls` holds the AWS calls it made, checked against grants."""
         all_headers = dict(headers or {})
         if token:
             all_headers.setdefault("Authorization", f"Token {token}")
+        self.calls.clear()
         if body is not None:
-            return self.client.open(path, method=method, json=body, headers=all_headers)
-        if raw is not None:
+            response = self.client.open(path, method=method, json=body, headers=all_headers)
+        elif raw is not None:
             all_headers.setdefault("Content-Type", "application/json")
-            return self.client.open(path, method=method, data=raw, headers=all_headers)
-        return self.client.open(path, method=method, headers=all_headers)
+            response = self.client.open(path, method=method, data=raw, headers=all_headers)
+        else:
+            response = self.client.open(path, method=method, headers=all_headers)
+        matched = self.gateway.match(method, path.split("?")[0])
+        if matched is not None:
+            assert_within_grants(matched[0], self.calls)
+        return response
 
     def register(self, username: str, email: str | None = None, password: str = PASSWORD) -> dict[str, Any]:
         """Register a user and return its `user` document (with the token)."""
@@ -56,4 +73,4 @@ def gateway() -> LocalGateway:
 
 @pytest.fixture
 def api(aws: CallLog, gateway: LocalGateway) -> Api:
-    return Api(Client(gateway), aws)
+    return Api(Client(gateway), aws, gateway)
