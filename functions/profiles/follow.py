@@ -1,13 +1,11 @@
 """Follow a user (idempotent)."""
 
-from aws_lambda_powertools.event_handler import Response
-
-from conduit.api.app import ApiRequest, json_response, lambda_handler
+from conduit.api.app import ApiRequest, HttpResponse, json_response, lambda_handler
 from conduit.api.representations import profile_document
 from conduit.profiles import service
 
 
-def follow(request: ApiRequest) -> Response[str]:
+def follow(request: ApiRequest) -> HttpResponse:
     caller = request.require_caller()
     return json_response(profile_document(service.follow(request.path["username"], caller.user_id)))
 

@@ -1,13 +1,11 @@
 """A profile by username; `following` is the caller's view, false when anonymous."""
 
-from aws_lambda_powertools.event_handler import Response
-
-from conduit.api.app import ApiRequest, json_response, lambda_handler
+from conduit.api.app import ApiRequest, HttpResponse, json_response, lambda_handler
 from conduit.api.representations import profile_document
 from conduit.profiles import service
 
 
-def get_profile(request: ApiRequest) -> Response[str]:
+def get_profile(request: ApiRequest) -> HttpResponse:
     viewer = request.caller.user_id if request.caller else None
     return json_response(profile_document(service.get(request.path["username"], viewer)))
 

@@ -1,15 +1,13 @@
 """Sign in with email and password; the token is a Cognito access token."""
 
-from aws_lambda_powertools.event_handler import Response
-
-from conduit.api.app import ApiRequest, json_response, lambda_handler
+from conduit.api.app import ApiRequest, HttpResponse, json_response, lambda_handler
 from conduit.api.parsing import parse_body
 from conduit.api.representations import user_document
 from conduit.users import service
 from conduit.users.models import LoginUser
 
 
-def login(request: ApiRequest) -> Response[str]:
+def login(request: ApiRequest) -> HttpResponse:
     signed_in = service.login(parse_body(request.body, "user", LoginUser))
     return json_response(user_document(signed_in.user, signed_in.token))
 

@@ -1,8 +1,6 @@
 """Register a user: a Cognito identity and a profile, both or neither."""
 
-from aws_lambda_powertools.event_handler import Response
-
-from conduit.api.app import ApiRequest, json_response, lambda_handler
+from conduit.api.app import ApiRequest, HttpResponse, json_response, lambda_handler
 from conduit.api.parsing import parse_body
 from conduit.api.representations import user_document
 from conduit.observability import metrics
@@ -10,7 +8,7 @@ from conduit.users import service
 from conduit.users.models import NewUser
 
 
-def register(request: ApiRequest) -> Response[str]:
+def register(request: ApiRequest) -> HttpResponse:
     signed_in = service.register(parse_body(request.body, "user", NewUser))
     metrics.add_metric(name="UserRegistered", unit="Count", value=1)
     return json_response(user_document(signed_in.user, signed_in.token), 201)

@@ -1,15 +1,13 @@
 """Change the current user's email, username, password, bio or image."""
 
-from aws_lambda_powertools.event_handler import Response
-
-from conduit.api.app import ApiRequest, json_response, lambda_handler
+from conduit.api.app import ApiRequest, HttpResponse, json_response, lambda_handler
 from conduit.api.parsing import parse_body
 from conduit.api.representations import user_document
 from conduit.users import service
 from conduit.users.models import UserChanges
 
 
-def update_current(request: ApiRequest) -> Response[str]:
+def update_current(request: ApiRequest) -> HttpResponse:
     caller = request.require_caller()
     changes = parse_body(request.body, "user", UserChanges)
     return json_response(user_document(service.update(caller.user_id, changes), caller.token))

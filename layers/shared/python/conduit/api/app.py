@@ -1,8 +1,10 @@
-"""Turns a view function into a Lambda handler for its route.
+"""Turns a view function into the Lambda handler of its route.
 
-Every function goes through here, so routing, authentication, error mapping, logging with a
-correlation id, tracing and metrics are written once. A view receives an `ApiRequest` and
-returns a `Response`; it never sees the API Gateway event.
+Every function goes through here, so authentication, error mapping, logging with a
+correlation id, tracing and metrics are written once. API Gateway has already routed the
+request (one function per route), so there is no second router here: the handler reads the
+typed HTTP API event, a view receives an `ApiRequest` and returns an `HttpResponse`, and never
+sees the event itself.
 """
 
 from __future__ import annotations
@@ -13,18 +15,34 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from conduit.auth import Caller, authenticate
-from conduit.errors import ConduitError
+from conduit.errors import ConduitError, ValidationFailed
 from conduit.observability import logger, metrics, tracer
 from conduit.routes import ROUTES_BY_NAME, Route
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    body: dict[str, Any] | None = None
+
+    def to_result(self) -> dict[str, Any]:
+        """The payload-2.0 response API Gateway expects."""
+        if self.body is None:
+            return {"statusCode": self.status, "headers": {}, "body": ""}
+        return {
+            "statusCode": self.status,
+            "headers": {"Content-Type": JSON_CONTENT_TYPE},
+            "body": json.dumps(self.body, separators=(",", ":"), ensure_ascii=False),
+        }
 
 
 @dataclass(frozen=True)
@@ -42,71 +60,65 @@ class ApiRequest:
         return self.caller
 
 
-View = Callable[[ApiRequest], Response[str]]
+View = Callable[[ApiRequest], HttpResponse]
 
 
-def json_response(body: dict[str, Any] | None, status: int = 200) -> Response[str]:
-    return Response(
-        status_code=status,
-        content_type=JSON_CONTENT_TYPE,
-        body=json.dumps(body, separators=(",", ":"), ensure_ascii=False) if body is not None else "",
-    )
+def json_response(body: dict[str, Any], status: int = 200) -> HttpResponse:
+    return HttpResponse(status, body)
 
 
-def no_content() -> Response[str]:
-    return Response(status_code=204, body="")
+def no_content() -> HttpResponse:
+    return HttpResponse(204)
 
 
-def _powertools_rule(path: str) -> str:
-    return path.replace("{", "<").replace("}", ">")
+def _body(event: APIGatewayProxyEventV2) -> str | None:
+    try:
+        return event.decoded_body
+    except (UnicodeDecodeError, ValueError):
+        raise ValidationFailed.on("body", "is not valid UTF-8") from None
 
 
-def lambda_handler(route_name: str, view: View) -> LambdaHandler:
-    """Build the Lambda entry point of one route from its route-table entry."""
-    route: Route = ROUTES_BY_NAME[route_name]
-    resolver = APIGatewayHttpResolver()
-
-    def endpoint(**path_params: str) -> Response[str]:
-        event = resolver.current_event
+def _respond(route: Route, view: View, event: APIGatewayProxyEventV2) -> HttpResponse:
+    try:
         caller = authenticate(route.auth, event.headers.get("authorization"))
         if caller is not None:
             logger.append_keys(user_id=caller.user_id)
         request = ApiRequest(
             caller=caller,
-            path=path_params,
+            path=dict(event.path_parameters or {}),
             query=dict(event.query_string_parameters or {}),
-            body=event.decoded_body,
+            body=_body(event),
         )
         return view(request)
-
-    resolver.route(_powertools_rule(route.path), method=route.method)(endpoint)
-
-    @resolver.exception_handler(ConduitError)
-    def client_error(error: ConduitError) -> Response[str]:
+    except ConduitError as error:
         logger.info("request refused", extra={"status": error.status_code, "errors": error.errors})
-        return json_response({"errors": error.errors}, error.status_code)
-
-    @resolver.exception_handler(Exception)
-    def server_error(error: Exception) -> Response[str]:
+        return HttpResponse(error.status_code, {"errors": error.errors})
+    except Exception:
         # The cause goes to the log with its stack trace; the client learns nothing internal.
         logger.exception("request failed")
         metrics.add_metric(name="UnhandledError", unit="Count", value=1)
-        return json_response({"errors": {"server": ["internal error"]}}, 500)
+        return HttpResponse(500, {"errors": {"server": ["internal error"]}})
 
-    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+
+def lambda_handler(route_name: str, view: View) -> LambdaHandler:
+    """Build the Lambda entry point of one route from its route-table entry."""
+    route: Route = ROUTES_BY_NAME[route_name]
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
     @tracer.capture_lambda_handler(capture_response=False)
     @metrics.log_metrics(capture_cold_start_metric=True)
-    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    @event_source(data_class=APIGatewayProxyEventV2)
+    def handler(event: APIGatewayProxyEventV2, context: LambdaContext) -> dict[str, Any]:
         started = time.perf_counter()
-        result = resolver.resolve(event, context)
+        response = _respond(route, view, event)
         logger.info(
             "request handled",
             extra={
                 "route": route.route_key,
-                "status": result.get("statusCode"),
+                "status": response.status,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
             },
         )
-        return result
+        return response.to_result()
 
     return handler

@@ -12,6 +12,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 from conduit.resources import USER_POOL
+from conduit.text import multiline_text, plain_text
 
 USERNAME_MAX = 32
 EMAIL_MAX = 254  # RFC 5321
@@ -50,6 +51,7 @@ def _password(value: str) -> str:
 def _image(value: str | None) -> str | None:
     if value is None or value == "":
         return None  # frontends send "" for "no image"
+    plain_text(value)
     if not value.startswith(("https://", "http://")):
         raise ValueError("must be an http(s) URL")
     return value
@@ -63,12 +65,15 @@ Username = Annotated[
 Email = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=EMAIL_MAX),
+    AfterValidator(plain_text),
     AfterValidator(_email),
 ]
-Password = Annotated[str, AfterValidator(_password)]
-Bio = Annotated[str, StringConstraints(max_length=BIO_MAX)]
+Password = Annotated[str, AfterValidator(plain_text), AfterValidator(_password)]
+Bio = Annotated[str, StringConstraints(max_length=BIO_MAX), AfterValidator(multiline_text)]
 Image = Annotated[
-    str | None, StringConstraints(strip_whitespace=True, max_length=IMAGE_URL_MAX), AfterValidator(_image)
+    str | None,
+    StringConstraints(strip_whitespace=True, max_length=IMAGE_URL_MAX),
+    AfterValidator(_image),
 ]
 
 
@@ -84,7 +89,11 @@ class NewUser(_Strict):
 
 class LoginUser(_Strict):
     email: Email
-    password: Annotated[str, StringConstraints(min_length=1, max_length=USER_POOL.password_policy.max_length)]
+    password: Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=USER_POOL.password_policy.max_length),
+        AfterValidator(plain_text),
+    ]
 
 
 class UserChanges(_Strict):

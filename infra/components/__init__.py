@@ -1,0 +1,1 @@
+"""The stack's building blocks: data (tables), identity (user pool), api (functions and routes)."""

@@ -1,0 +1,50 @@
+"""The Cognito user pool and the app client the API signs users in through."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_cognito as cognito
+from conduit.resources import UserPool
+from constructs import Construct
+
+
+class Identity(Construct):
+    """Email sign-in, no self sign-up: the register function creates users with admin calls."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, stage: str, pool: UserPool, retain: bool) -> None:
+        super().__init__(scope, construct_id)
+        self.declaration = pool
+        policy = pool.password_policy
+        self.user_pool = cognito.UserPool(
+            self,
+            "UserPool",
+            user_pool_name=pool.physical_name(stage),
+            sign_in_aliases=cognito.SignInAliases(email=True),
+            sign_in_case_sensitive=False,
+            self_sign_up_enabled=False,
+            # RealWorld's only password rule is a length (its example password is `jakejake`).
+            # Cognito's own maximum is fixed, so `policy.max_length` needs no setting here.
+            password_policy=cognito.PasswordPolicy(
+                min_length=policy.min_length,
+                require_lowercase=False,
+                require_uppercase=False,
+                require_digits=False,
+                require_symbols=False,
+            ),
+            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            removal_policy=RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY,
+            deletion_protection=retain,
+        )
+        self.client = self.user_pool.add_client(
+            "WebClient",
+            user_pool_client_name=pool.client_name(stage),
+            generate_secret=False,
+            # USER_PASSWORD_AUTH for login; CDK always adds refresh-token auth.
+            auth_flows=cognito.AuthFlow(user_password=True),
+            # No hosted UI: without this CDK enables OAuth flows with example.com callbacks.
+            disable_o_auth=True,
+            prevent_user_existence_errors=True,
+            access_token_validity=Duration.minutes(pool.access_token_validity_minutes),
+            id_token_validity=Duration.minutes(pool.id_token_validity_minutes),
+            refresh_token_validity=Duration.days(pool.refresh_token_validity_days),
+        )

@@ -1,0 +1,70 @@
+"""One stack per stage: data, identity and the API, plus the outputs a frontend or script needs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import Annotations, CfnOutput, Stack, Tags
+from conduit.resources import APP_NAME, TABLES, USER_POOL, Table
+from conduit.routes import ROUTES, Route
+from constructs import Construct
+
+from infra.components.api import Api
+from infra.components.data import Data, table_construct_id
+from infra.components.identity import Identity
+from infra.config import DEPENDENCY_LAYER_DIR_KEY, StageConfig
+
+
+class ConduitStack(Stack):
+    """Composes the components; holds no resource definitions of its own."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        config: StageConfig,
+        *,
+        tables: Sequence[Table] = TABLES,
+        routes: Sequence[Route] = ROUTES,
+    ) -> None:
+        super().__init__(
+            scope,
+            config.stack_name,
+            stack_name=config.stack_name,
+            description=f"Conduit RealWorld API on Lambda, API Gateway, DynamoDB and Cognito ({config.stage})",
+            termination_protection=config.retain,
+        )
+        self.config = config
+        Tags.of(self).add("app", APP_NAME)
+        Tags.of(self).add("stage", config.stage)
+
+        self.data = Data(self, "Data", stage=config.stage, tables=tables, retain=config.retain)
+        self.identity = Identity(self, "Identity", stage=config.stage, pool=USER_POOL, retain=config.retain)
+        self.api = Api(self, "Api", config=config, routes=routes, data=self.data, identity=self.identity)
+
+        CfnOutput(self, "ApiUrl", value=self.api.base_url, description="Base URL of the RealWorld API")
+        CfnOutput(
+            self,
+            "UserPoolId",
+            value=self.identity.user_pool.user_pool_id,
+            description=f"Value of {USER_POOL.pool_id_env_var}",
+        )
+        CfnOutput(
+            self,
+            "UserPoolClientId",
+            value=self.identity.client.user_pool_client_id,
+            description=f"Value of {USER_POOL.client_id_env_var}",
+        )
+        for table in self.data.declarations:
+            CfnOutput(
+                self,
+                f"{table_construct_id(table)}TableName",
+                value=self.data.table(table).table_name,
+                description=f"Value of {table.env_var}",
+            )
+
+        if config.dependency_layer_overridden:
+            Annotations.of(self).add_warning_v2(
+                "conduit:placeholderDependencyLayer",
+                f"the dependency layer comes from -c {DEPENDENCY_LAYER_DIR_KEY}="
+                f"{config.dependency_layer_dir}: fine for a synth check, broken functions if deployed",
+            )

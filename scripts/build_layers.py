@@ -1,0 +1,35 @@
+"""Build the dependency layer for Lambda (python3.13, arm64) without Docker.
+
+    .venv/bin/python scripts/build_layers.py [--force]
+
+Installs `layers/dependencies/requirements.txt` (minus what the runtime ships) as
+manylinux2014_aarch64 wheels into `build/layers/dependencies/python`, which the CDK app
+packages as a layer. Does nothing when the stamp says the build matches the requirements,
+so `make synth` stays offline and fast after the first run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from infra import layers  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--force", action="store_true", help="rebuild even if the stamp is current")
+    args = parser.parse_args(argv)
+    where = layers.TARGET_DIR.relative_to(layers.REPO_ROOT)
+    if layers.build(force=args.force):
+        print(f"dependency layer built in {where}")
+    else:
+        print(f"dependency layer in {where} is up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

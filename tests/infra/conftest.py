@@ -1,0 +1,65 @@
+"""Synthesizes the CDK app in-process, offline, once per stage per session.
+
+The dependency layer is an empty placeholder folder (`-c dependencyLayerDir=...`), so no pip
+run, network or Docker is needed; the context comes from cdk.json like a real `cdk synth`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import App
+from aws_cdk.assertions import Template
+
+from infra.app import build
+from infra.paths import REPO_ROOT
+from infra.stack import ConduitStack
+
+STAGE = "dev-alice"
+RETAINED_STAGE = "qa-keep"
+
+Synth = Callable[..., ConduitStack]
+
+
+def cdk_json_context() -> dict[str, Any]:
+    context: dict[str, Any] = json.loads((REPO_ROOT / "cdk.json").read_text(encoding="utf-8"))["context"]
+    return context
+
+
+@pytest.fixture(scope="session")
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """Builds the app for a stage the way `cdk synth -c stage=... -c key=value` would."""
+    placeholder_layer: Path = tmp_path_factory.mktemp("placeholder-dependency-layer")
+
+    def synthesize(stage: str, **context: object) -> ConduitStack:
+        app = App(
+            outdir=str(tmp_path_factory.mktemp("cdk.out")),
+            context={
+                **cdk_json_context(),
+                "stage": stage,
+                "dependencyLayerDir": str(placeholder_layer),
+                **context,
+            },
+        )
+        return build(app)
+
+    return synthesize
+
+
+@pytest.fixture(scope="session")
+def stack(synth: Synth) -> ConduitStack:
+    return synth(STAGE)
+
+
+@pytest.fixture(scope="session")
+def template(stack: ConduitStack) -> Template:
+    return Template.from_stack(stack)
+
+
+@pytest.fixture(scope="session")
+def retained_template(synth: Synth) -> Template:
+    return Template.from_stack(synth(RETAINED_STAGE, retain="true"))
