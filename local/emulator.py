@@ -10,6 +10,7 @@ Two things are added on top of moto's own server:
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -53,12 +54,14 @@ class CallLog:
 
 
 class _SerializedRecorder:
-    """WSGI middleware: one request at a time, each one logged by its X-Amz-Target."""
+    """WSGI middleware: one request at a time, each one logged by its X-Amz-Target, and
+    failed on purpose when a test injected a fault for its operation."""
 
     def __init__(self, app: Callable[[Environ, StartResponse], Iterable[bytes]], log: CallLog) -> None:
         self._app = app
         self._log = log
         self._lock = threading.Lock()
+        self.faults: dict[str, str] = {}  # operation -> error code answered with HTTP 500
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
@@ -68,6 +71,11 @@ class _SerializedRecorder:
                 self._log.calls.append(Call(service, operation))
             elif not environ.get("PATH_INFO", "").startswith("/moto-api"):
                 self._log.calls.append(Call("http", environ.get("PATH_INFO", "")))
+            if operation in self.faults:
+                code = self.faults[operation]
+                body = json.dumps({"__type": code, "message": f"{operation} failed (injected fault)"})
+                start_response("500 Internal Server Error", [("Content-Type", "application/x-amz-json-1.0")])
+                return [body.encode()]
             # Drain the body inside the lock: the response must be complete before the next
             # request sees the backend.
             return list(self._app(environ, start_response))
@@ -89,6 +97,17 @@ class Emulator:
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self.log = CallLog()
+        self._middleware: _SerializedRecorder | None = None
+
+    def fail(self, operation: str, code: str = "InternalServerError") -> None:
+        """Answer every call of `operation` (e.g. "TransactWriteItems") with a server error."""
+        assert self._middleware is not None, "start() the emulator first"
+        self._middleware.faults[operation] = code
+
+    def heal(self) -> None:
+        """Stop injecting faults."""
+        if self._middleware is not None:
+            self._middleware.faults.clear()
 
     @property
     def endpoint_url(self) -> str:
@@ -97,7 +116,7 @@ class Emulator:
         return f"http://{host!s}:{port}"
 
     def start(self) -> str:
-        app = _SerializedRecorder(DomainDispatcherApplication(create_backend_app), self.log)
+        app = self._middleware = _SerializedRecorder(DomainDispatcherApplication(create_backend_app), self.log)
         self._server = make_server(self._host, self._port, app, threaded=True, request_handler=_QuietRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="aws-emulator", daemon=True)
         self._thread.start()
@@ -108,6 +127,7 @@ class Emulator:
         with urlopen(Request(f"{self.endpoint_url}/moto-api/reset", method="POST"), timeout=10):
             pass
         self.log.clear()
+        self.heal()
 
     def stop(self) -> None:
         if self._server is not None:

@@ -144,6 +144,7 @@ class Endpoint(Construct):
         statements: Sequence[Statement],
     ) -> None:
         super().__init__(scope, route.name)
+        _check_handler(route)
         function_name = config.resource_name(route.function_name_suffix)
         if len(function_name) > _MAX_FUNCTION_NAME:
             raise InfraError(
@@ -205,6 +206,15 @@ def _environment(route: Route, config: StageConfig, data: Data, identity: Identi
         environment[pool.pool_id_env_var] = identity.user_pool.user_pool_id
         environment[pool.client_id_env_var] = identity.client.user_pool_client_id
     return environment
+
+
+def _check_handler(route: Route) -> None:
+    """A typo in `Route.handler` would otherwise surface only as a 502 after deploying."""
+    module = FUNCTIONS_DIR.joinpath(*route.module.split("."))
+    if not (module.with_suffix(".py").is_file() or (module / "__init__.py").is_file()):
+        raise InfraError(
+            f"route {route.name}: handler module {route.module!r} not found under {FUNCTIONS_DIR.name}/"
+        )
 
 
 def _check_pool(pool: UserPool, identity: Identity) -> None:

@@ -13,14 +13,13 @@ from typing import Any
 
 import pytest
 from aws_cdk import App
-from aws_cdk.assertions import Template
+
+from conduit.routes import Route
 
 from infra.app import build
+from infra.config import StageConfig
 from infra.paths import REPO_ROOT
 from infra.stack import ConduitStack
-
-STAGE = "dev-alice"
-RETAINED_STAGE = "qa-keep"
 
 Synth = Callable[..., ConduitStack]
 
@@ -32,10 +31,11 @@ def cdk_json_context() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    """Builds the app for a stage the way `cdk synth -c stage=... -c key=value` would."""
+    """Builds the app for a stage the way `cdk synth -c stage=... -c key=value` would;
+    `routes` replaces the route table, to show that new declarations need no infra change."""
     placeholder_layer: Path = tmp_path_factory.mktemp("placeholder-dependency-layer")
 
-    def synthesize(stage: str, **context: object) -> ConduitStack:
+    def synthesize(stage: str, routes: tuple[Route, ...] | None = None, **context: object) -> ConduitStack:
         app = App(
             outdir=str(tmp_path_factory.mktemp("cdk.out")),
             context={
@@ -45,21 +45,8 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
                 **context,
             },
         )
-        return build(app)
+        if routes is None:
+            return build(app)
+        return ConduitStack(app, StageConfig.from_context(app.node.try_get_context), routes=routes)
 
     return synthesize
-
-
-@pytest.fixture(scope="session")
-def stack(synth: Synth) -> ConduitStack:
-    return synth(STAGE)
-
-
-@pytest.fixture(scope="session")
-def template(stack: ConduitStack) -> Template:
-    return Template.from_stack(stack)
-
-
-@pytest.fixture(scope="session")
-def retained_template(synth: Synth) -> Template:
-    return Template.from_stack(synth(RETAINED_STAGE, retain="true"))

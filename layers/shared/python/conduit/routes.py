@@ -78,7 +78,7 @@ ROUTES: tuple[Route, ...] = (
         handler="users.register.handler",
         auth=Auth.NONE,
         grants=(
-            TableGrant(USERS, ("BatchGetItem", "TransactWriteItems", "PutItem", "ConditionCheckItem")),
+            TableGrant(USERS, ("BatchGetItem", "TransactWriteItems", "PutItem", "DeleteItem")),
             UserPoolGrant(
                 USER_POOL,
                 ("AdminCreateUser", "AdminSetUserPassword", "AdminDeleteUser", "InitiateAuth"),
@@ -110,15 +110,7 @@ ROUTES: tuple[Route, ...] = (
         grants=(
             TableGrant(
                 USERS,
-                (
-                    "GetItem",
-                    "BatchGetItem",
-                    "TransactWriteItems",
-                    "UpdateItem",
-                    "PutItem",
-                    "DeleteItem",
-                    "ConditionCheckItem",
-                ),
+                ("GetItem", "BatchGetItem", "TransactWriteItems", "PutItem", "DeleteItem"),
             ),
             UserPoolGrant(USER_POOL, ("AdminUpdateUserAttributes", "AdminSetUserPassword")),
         ),

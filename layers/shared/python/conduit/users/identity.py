@@ -20,8 +20,11 @@ from conduit.observability import tracer
 @cache
 def _client() -> Any:
     import boto3
+    from botocore.config import Config
 
-    return boto3.client("cognito-idp", region_name=settings.user_pool().region)
+    # Fail fast enough to leave time for compensation inside the function's timeout.
+    config = Config(connect_timeout=2, read_timeout=4, retries={"mode": "standard", "max_attempts": 2})
+    return boto3.client("cognito-idp", region_name=settings.user_pool().region, config=config)
 
 
 def reset() -> None:

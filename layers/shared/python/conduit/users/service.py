@@ -53,6 +53,7 @@ def register(new: NewUser) -> SignedInUser:
         user = store.create(
             User(user_id, new.username, new.email, bio=None, image=None, created_at=now, updated_at=now)
         )
+        _undo_on_failure(stack, lambda: store.delete(user), "delete profile")
         _, token = identity.sign_in(new.email, new.password)
         stack.pop_all()
     logger.info("user registered", extra={"user_id": user_id})

@@ -181,3 +181,12 @@ def replace_profile(before: User, after: User) -> User:
             stale = ClaimRecord(pk=_claim_key(field, old), user_id=after.user_id)
             transaction.delete(stale, condition=ClaimRecord.user_id == after.user_id)
     return replace(after, version=record.version)
+
+
+def delete(user: User) -> None:
+    """Remove a profile and its claims in one transaction (undoing a registration)."""
+    with TransactWrite(connection=connection()) as transaction:
+        transaction.delete(_to_record(user))
+        for field in _CLAIMS:
+            claim = ClaimRecord(pk=_claim_key(field, getattr(user, field)), user_id=user.user_id)
+            transaction.delete(claim, condition=ClaimRecord.user_id == user.user_id)

@@ -1,0 +1,105 @@
+"""A request that fails halfway leaves nothing behind: no orphan identity, no half profile.
+
+Faults are injected at the wire: the emulator answers one AWS operation with a server error,
+as an outage or a throttled retry budget would.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+
+from conduit import settings
+from conduit.resources import USERS
+from local.emulator import Emulator
+from tests.api.conftest import PASSWORD, Api
+
+SERVER_ERROR = {"errors": {"server": ["internal error"]}}
+
+
+def cognito_users() -> list[dict[str, Any]]:
+    users: list[dict[str, Any]] = boto3.client("cognito-idp").list_users(UserPoolId=settings.user_pool().pool_id)[
+        "Users"
+    ]
+    return users
+
+
+def users_table_items() -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = boto3.client("dynamodb").scan(TableName=settings.table_name(USERS))["Items"]
+    return items
+
+
+@pytest.fixture
+def faults(emulator: Emulator) -> Emulator:
+    return emulator
+
+
+def register(api: Api, username: str = "jake", email: str = "jake@example.com") -> Any:
+    return api.request("POST", "/api/users", {"user": {"username": username, "email": email, "password": PASSWORD}})
+
+
+def test_registration_failing_in_dynamodb_removes_the_cognito_user(api: Api, faults: Emulator) -> None:
+    faults.fail("TransactWriteItems")
+
+    response = register(api)
+
+    assert response.status_code == 500
+    assert response.json == SERVER_ERROR
+    assert "AdminCreateUser" in api.calls.cognito  # the failure really came after the identity
+    assert cognito_users() == []
+    assert users_table_items() == []
+
+
+def test_registration_failing_at_sign_in_removes_the_profile_and_the_user(api: Api, faults: Emulator) -> None:
+    faults.fail("InitiateAuth")
+
+    response = register(api)
+
+    assert response.status_code == 500
+    assert cognito_users() == []
+    assert users_table_items() == []
+    faults.heal()
+    assert register(api).status_code == 201  # the username and email are free again
+
+
+def test_registration_failing_at_the_password_removes_the_cognito_user(api: Api, faults: Emulator) -> None:
+    faults.fail("AdminSetUserPassword")
+
+    response = register(api)
+
+    assert response.status_code == 500
+    assert cognito_users() == []
+    assert users_table_items() == []
+
+
+def test_an_email_change_failing_in_cognito_restores_the_profile(api: Api, faults: Emulator) -> None:
+    jake = api.register("jake", "jake@example.com")
+    before = sorted(str(item["pk"]) for item in users_table_items())
+    faults.fail("AdminUpdateUserAttributes")
+
+    response = api.request(
+        "PUT", "/api/user", {"user": {"email": "new@example.com", "username": "jacob"}}, token=jake["token"]
+    )
+
+    assert response.status_code == 500
+    faults.heal()
+    assert api.request("GET", "/api/user", token=jake["token"]).json["user"] == jake
+    assert sorted(str(item["pk"]) for item in users_table_items()) == before
+    assert api.register("jacob", "new@example.com")["username"] == "jacob"
+
+
+def test_a_password_change_failing_restores_the_email_everywhere(api: Api, faults: Emulator) -> None:
+    jake = api.register("jake", "jake@example.com")
+    faults.fail("AdminSetUserPassword")
+
+    response = api.request(
+        "PUT", "/api/user", {"user": {"email": "new@example.com", "password": "new-password"}}, token=jake["token"]
+    )
+
+    assert response.status_code == 500
+    faults.heal()
+    assert api.request("GET", "/api/user", token=jake["token"]).json["user"]["email"] == "jake@example.com"
+    login = api.request("POST", "/api/users/login", {"user": {"email": "jake@example.com", "password": PASSWORD}})
+    assert login.status_code == 200

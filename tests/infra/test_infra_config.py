@@ -1,0 +1,99 @@
+"""Stage settings read from CDK context: what a developer types after `cdk synth -c`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra import config as config_module
+from infra.config import StageConfig
+from infra.errors import InfraError
+from infra.paths import REPO_ROOT
+
+
+def cdk_json_context() -> dict[str, Any]:
+    context: dict[str, Any] = json.loads((REPO_ROOT / "cdk.json").read_text(encoding="utf-8"))["context"]
+    return context
+
+
+def read(tmp_path: Path, **context: object) -> StageConfig:
+    values: dict[str, object] = {"dependencyLayerDir": str(tmp_path), **context}
+    return StageConfig.from_context(values.get)
+
+
+def test_missing_stage_says_to_pass_one(tmp_path):
+    with pytest.raises(InfraError, match=r"-c stage=<name>"):
+        read(tmp_path)
+
+
+@pytest.mark.parametrize("stage", ["Dev", "dev_alice", "dev alice", "a" * 21, "dév"])
+def test_invalid_stage_is_rejected_with_the_naming_rule(tmp_path, stage):
+    with pytest.raises(InfraError, match="lowercase letters, digits or hyphens"):
+        read(tmp_path, stage=stage)
+
+
+@pytest.mark.parametrize("stage", ["dev-alice", "pr-123", "prod", "a" * 20, "7"])
+def test_valid_stage_names_every_stack_and_resource_name(tmp_path, stage):
+    config = read(tmp_path, stage=stage)
+    assert config.stack_name == f"Conduit-{stage}"
+    assert config.resource_name("api") == f"conduit-{stage}-api"
+
+
+def test_stage_is_not_retained_by_default(tmp_path):
+    assert read(tmp_path, stage="dev-alice").retain is False
+
+
+@pytest.mark.parametrize("value", ["true", "True", "1", True])
+def test_retain_context_retains_any_stage(tmp_path, value):
+    assert read(tmp_path, stage="dev-alice", retain=value).retain is True
+
+
+def test_unclear_retain_value_is_rejected(tmp_path):
+    with pytest.raises(InfraError, match="use true or false"):
+        read(tmp_path, stage="dev-alice", retain="maybe")
+
+
+def test_stages_protected_in_cdk_json_are_retained(tmp_path):
+    protected = cdk_json_context()["protectedStages"]
+    assert "prod" in protected
+    assert read(tmp_path, stage="prod", protectedStages=protected).retain is True
+    assert read(tmp_path, stage="dev-alice", protectedStages=protected).retain is False
+
+
+def test_protected_stage_stays_retained_when_retain_is_false(tmp_path):
+    assert read(tmp_path, stage="prod", protectedStages=["prod"], retain="false").retain is True
+
+
+def test_placeholder_dependency_layer_is_used_as_given(tmp_path):
+    config = read(tmp_path, stage="dev-alice")
+    assert (config.dependency_layer_dir, config.dependency_layer_overridden) == (tmp_path.resolve(), True)
+
+
+def test_placeholder_dependency_layer_must_be_a_directory(tmp_path):
+    with pytest.raises(InfraError, match="is not a directory"):
+        read(tmp_path, stage="dev-alice", dependencyLayerDir=str(tmp_path / "missing"))
+
+
+def test_unbuilt_dependency_layer_says_how_to_build_it(monkeypatch):
+    monkeypatch.setattr(config_module.layers, "is_current", lambda: False)
+    with pytest.raises(InfraError, match=r"scripts/build_layers\.py"):
+        StageConfig.from_context({"stage": "dev-alice"}.get)
+
+
+def test_built_dependency_layer_is_packaged_from_the_build_folder(monkeypatch):
+    monkeypatch.setattr(config_module.layers, "is_current", lambda: True)
+    config = StageConfig.from_context({"stage": "dev-alice"}.get)
+    assert (config.dependency_layer_dir, config.dependency_layer_overridden) == (
+        config_module.layers.BUILD_DIR,
+        False,
+    )
+
+
+def test_log_level_defaults_to_info_and_accepts_a_powertools_level(tmp_path):
+    assert read(tmp_path, stage="dev-alice").log_level == "INFO"
+    assert read(tmp_path, stage="dev-alice", logLevel="debug").log_level == "DEBUG"
+    with pytest.raises(InfraError, match="logLevel"):
+        read(tmp_path, stage="dev-alice", logLevel="chatty")

@@ -1,0 +1,510 @@
+"""The synthesized template for a developer stage matches the shared declarations.
+
+Expectations are computed here from `conduit.resources` and `conduit.routes`, independently
+of infra/, so a route or table added to those files is checked with no test change.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Annotations, Match, Template
+
+from conduit.resources import FOLLOWS, TABLES, USER_POOL, Key, Table, powertools_env
+from conduit.routes import (
+    ROUTES,
+    UNSIGNED_COGNITO_ACTIONS,
+    Auth,
+    Route,
+    TableGrant,
+    UserPoolGrant,
+    tables_used,
+    uses_user_pool,
+)
+from infra.errors import InfraError
+from infra.stack import ConduitStack
+
+STAGE = "dev-alice"
+RETAINED_STAGE = "qa-keep"
+
+Resource = dict[str, Any]
+
+XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+GUARDED_PREFIXES = ("dynamodb:", "cognito-idp:")
+#: Property that carries the explicit name, per resource type the stack names itself.
+NAME_PROPERTIES = {
+    "AWS::DynamoDB::Table": "TableName",
+    "AWS::Cognito::UserPool": "UserPoolName",
+    "AWS::Cognito::UserPoolClient": "ClientName",
+    "AWS::Lambda::Function": "FunctionName",
+    "AWS::Lambda::LayerVersion": "LayerName",
+    "AWS::Logs::LogGroup": "LogGroupName",
+    "AWS::ApiGatewayV2::Api": "Name",
+}
+
+
+@pytest.fixture(scope="module")
+def stack(synth) -> ConduitStack:
+    return synth(STAGE)
+
+
+@pytest.fixture(scope="module")
+def template(stack) -> Template:
+    return Template.from_stack(stack)
+
+
+@pytest.fixture(scope="module")
+def retained_template(synth) -> Template:
+    return Template.from_stack(synth(RETAINED_STAGE, retain="true"))
+
+
+# --- reading the template -------------------------------------------------------------------
+
+
+def only(found: dict[str, Resource]) -> tuple[str, Resource]:
+    assert len(found) == 1, f"expected one resource, found {sorted(found)}"
+    return next(iter(found.items()))
+
+
+def function_id(template: Template, route: Route) -> str:
+    logical_id, _ = only(
+        template.find_resources(
+            "AWS::Lambda::Function", {"Properties": {"FunctionName": f"conduit-{STAGE}-{route.name}"}}
+        )
+    )
+    return logical_id
+
+
+def function(template: Template, route: Route) -> Resource:
+    return template.find_resources("AWS::Lambda::Function")[function_id(template, route)]
+
+
+def table_id(template: Template, table: Table) -> str:
+    logical_id, _ = only(
+        template.find_resources(
+            "AWS::DynamoDB::Table", {"Properties": {"TableName": table.physical_name(STAGE)}}
+        )
+    )
+    return logical_id
+
+
+def user_pool_id(template: Template) -> str:
+    logical_id, _ = only(template.find_resources("AWS::Cognito::UserPool"))
+    return logical_id
+
+
+def client_id(template: Template) -> str:
+    logical_id, _ = only(template.find_resources("AWS::Cognito::UserPoolClient"))
+    return logical_id
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def statements_of(template: Template, route: Route) -> list[Resource]:
+    role_id = function(template, route)["Properties"]["Role"]["Fn::GetAtt"][0]
+    return [
+        statement
+        for policy in template.find_resources("AWS::IAM::Policy").values()
+        if {"Ref": role_id} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def all_statements(template: Template) -> list[Resource]:
+    return [
+        statement
+        for policy in template.find_resources("AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def permission_pairs(statements: list[Resource]) -> set[tuple[str, str]]:
+    """(action, resource) pairs: equal however CDK merges or splits statements."""
+    return {
+        (action, json.dumps(resource, sort_keys=True))
+        for statement in statements
+        if statement["Effect"] == "Allow"
+        for action in as_list(statement["Action"])
+        if action.startswith(GUARDED_PREFIXES)
+        for resource in as_list(statement["Resource"])
+    }
+
+
+def expected_pairs(template: Template, route: Route) -> set[tuple[str, str]]:
+    """The rule of the issue, restated: Transact* has no IAM action, public Cognito calls none."""
+    pairs = set()
+    for grant in route.grants:
+        if isinstance(grant, TableGrant):
+            arn = {"Fn::GetAtt": [table_id(template, grant.table), "Arn"]}
+            resources = [arn, *({"Fn::Join": ["", [arn, f"/index/{i}"]]} for i in grant.indexes)]
+            actions = [a for a in grant.actions if a not in {"TransactWriteItems", "TransactGetItems"}]
+            pairs |= {(f"dynamodb:{a}", json.dumps(r, sort_keys=True)) for a in actions for r in resources}
+        elif isinstance(grant, UserPoolGrant):
+            arn = {"Fn::GetAtt": [user_pool_id(template), "Arn"]}
+            actions = [a for a in grant.actions if a not in UNSIGNED_COGNITO_ACTIONS]
+            pairs |= {(f"cognito-idp:{a}", json.dumps(arn, sort_keys=True)) for a in actions}
+    return pairs
+
+
+def attribute_definitions(*keys: Key | None) -> list[dict[str, str]]:
+    named = {key.name: key.type.value for key in keys if key is not None}
+    return [{"AttributeName": name, "AttributeType": kind} for name, kind in named.items()]
+
+
+def key_schema(partition: Key, sort: Key | None) -> list[dict[str, str]]:
+    schema = [{"AttributeName": partition.name, "KeyType": "HASH"}]
+    if sort is not None:
+        schema.append({"AttributeName": sort.name, "KeyType": "RANGE"})
+    return schema
+
+
+def table_resource(template: Template, table: Table) -> Resource:
+    return template.find_resources("AWS::DynamoDB::Table")[table_id(template, table)]
+
+
+# --- stack and naming -----------------------------------------------------------------------
+
+
+def test_stack_name_carries_the_stage(stack):
+    assert stack.stack_name == f"Conduit-{STAGE}"
+
+
+def test_every_explicitly_named_resource_carries_the_stage(template):
+    names = {
+        (kind, resource["Properties"][prop])
+        for kind, prop in NAME_PROPERTIES.items()
+        for resource in template.find_resources(kind).values()
+    }
+    assert {kind for kind, _ in names} == set(NAME_PROPERTIES)
+    assert all(STAGE in name for _, name in names), sorted(n for n in names if STAGE not in n[1])
+
+
+def test_tables_and_user_pool_use_the_declared_physical_names(template):
+    template.has_resource_properties("AWS::Cognito::UserPool", {"UserPoolName": USER_POOL.physical_name(STAGE)})
+    for table in TABLES:
+        template.has_resource_properties("AWS::DynamoDB::Table", {"TableName": table.physical_name(STAGE)})
+
+
+# --- functions and routes -------------------------------------------------------------------
+
+
+def test_there_is_one_function_per_route(template):
+    handlers = sorted(f["Properties"]["Handler"] for f in template.find_resources("AWS::Lambda::Function").values())
+    assert handlers == sorted(route.handler for route in ROUTES)
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
+def test_each_route_key_invokes_its_own_function(template, route):
+    _, api_route = only(template.find_resources("AWS::ApiGatewayV2::Route", {"Properties": {"RouteKey": route.route_key}}))
+    integration_id = api_route["Properties"]["Target"]["Fn::Join"][1][1]["Ref"]
+    integration = template.find_resources("AWS::ApiGatewayV2::Integration")[integration_id]
+    assert integration["Properties"]["IntegrationUri"] == {"Fn::GetAtt": [function_id(template, route), "Arn"]}
+    assert function(template, route)["Properties"]["Handler"] == route.handler
+
+
+def test_api_has_exactly_the_declared_routes(template):
+    route_keys = sorted(r["Properties"]["RouteKey"] for r in template.find_resources("AWS::ApiGatewayV2::Route").values())
+    assert route_keys == sorted(route.route_key for route in ROUTES)
+
+
+def test_integrations_use_lambda_proxy_payload_format_2_0(template):
+    integrations = template.find_resources("AWS::ApiGatewayV2::Integration").values()
+    assert len(integrations) == len(ROUTES)
+    for integration in integrations:
+        assert integration["Properties"]["IntegrationType"] == "AWS_PROXY"
+        assert integration["Properties"]["PayloadFormatVersion"] == "2.0"
+
+
+def test_every_function_runs_python_3_13_on_arm64(template):
+    for resource in template.find_resources("AWS::Lambda::Function").values():
+        assert resource["Properties"]["Runtime"] == "python3.13"
+        assert resource["Properties"]["Architectures"] == ["arm64"]
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
+def test_function_memory_and_timeout_come_from_its_route(template, route):
+    properties = function(template, route)["Properties"]
+    assert (properties["MemorySize"], properties["Timeout"]) == (route.memory_mb, route.timeout_seconds)
+
+
+def test_every_function_is_traced_with_x_ray(template):
+    for resource in template.find_resources("AWS::Lambda::Function").values():
+        assert resource["Properties"]["TracingConfig"] == {"Mode": "Active"}
+
+
+def test_every_function_logs_to_its_own_log_group_kept_one_month(template):
+    log_groups = template.find_resources("AWS::Logs::LogGroup")
+    used = [f["Properties"]["LoggingConfig"]["LogGroup"]["Ref"] for f in template.find_resources("AWS::Lambda::Function").values()]
+    assert sorted(used) == sorted(log_groups)
+    assert all(group["Properties"]["RetentionInDays"] == 30 for group in log_groups.values())
+
+
+def test_every_function_gets_the_shared_code_and_dependency_layers(template):
+    layer_ids = sorted(template.find_resources("AWS::Lambda::LayerVersion"))
+    assert len(layer_ids) == 2
+    for resource in template.find_resources("AWS::Lambda::Function").values():
+        assert sorted(layer["Ref"] for layer in resource["Properties"]["Layers"]) == layer_ids
+
+
+# --- environment ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
+def test_function_environment_names_only_the_resources_its_route_uses(template, route):
+    expected: dict[str, Any] = dict(powertools_env(STAGE))
+    for table in tables_used(route):
+        expected[table.env_var] = {"Ref": table_id(template, table)}
+    if uses_user_pool(route):
+        expected[USER_POOL.pool_id_env_var] = {"Ref": user_pool_id(template)}
+        expected[USER_POOL.client_id_env_var] = {"Ref": client_id(template)}
+    assert function(template, route)["Properties"]["Environment"]["Variables"] == expected
+
+
+# --- IAM ------------------------------------------------------------------------------------
+
+
+def test_no_dynamodb_or_cognito_statement_uses_a_wildcard_action(template):
+    actions = [a for s in all_statements(template) for a in as_list(s["Action"])]
+    assert not [a for a in actions if a.startswith(GUARDED_PREFIXES) and "*" in a]
+    assert not [a for a in actions if a == "*"]
+
+
+def test_no_dynamodb_or_cognito_statement_applies_to_every_resource(template):
+    for statement in all_statements(template):
+        if any(a.startswith(GUARDED_PREFIXES) for a in as_list(statement["Action"])):
+            assert "*" not in as_list(statement["Resource"]), statement
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
+def test_function_may_call_exactly_what_its_route_grants(template, route):
+    assert permission_pairs(statements_of(template, route)) == expected_pairs(template, route)
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
+def test_function_has_no_other_permission_than_its_grants_and_tracing(template, route):
+    actions = {a for s in statements_of(template, route) for a in as_list(s["Action"])}
+    assert {a for a in actions if not a.startswith(GUARDED_PREFIXES)} <= XRAY_ACTIONS
+
+
+def test_each_function_has_a_role_of_its_own(template):
+    roles = [f["Properties"]["Role"]["Fn::GetAtt"][0] for f in template.find_resources("AWS::Lambda::Function").values()]
+    assert len(set(roles)) == len(ROUTES)
+
+
+def test_route_added_to_the_declarations_gets_a_function_a_route_and_index_permissions(synth):
+    followers = Route(
+        name="ListFollowers",
+        method="GET",
+        path="/api/profiles/{username}/followers",
+        handler="profiles.get.handler",
+        auth=Auth.OPTIONAL,
+        grants=(TableGrant(FOLLOWS, ("Query",), indexes=("byFollowee",)),),
+    )
+    template = Template.from_stack(synth(STAGE, routes=(followers,)))
+    _, api_route = only(template.find_resources("AWS::ApiGatewayV2::Route"))
+    assert api_route["Properties"]["RouteKey"] == followers.route_key
+    assert permission_pairs(statements_of(template, followers)) == expected_pairs(template, followers)
+    assert function(template, followers)["Properties"]["Environment"]["Variables"][FOLLOWS.env_var]
+
+
+def probe_route(**overrides: Any) -> Route:
+    fields: dict[str, Any] = {
+        "name": "Probe",
+        "method": "GET",
+        "path": "/api/probe",
+        "handler": "profiles.get.handler",
+        "auth": Auth.NONE,
+        **overrides,
+    }
+    return Route(**fields)
+
+
+def test_route_whose_handler_module_does_not_exist_fails_the_synth(synth):
+    with pytest.raises(InfraError, match="handler module 'profiles.nope' not found"):
+        synth(STAGE, routes=(probe_route(handler="profiles.nope.handler"),))
+
+
+def test_two_routes_with_one_name_fail_the_synth(synth):
+    with pytest.raises(InfraError, match="route names must be unique"):
+        synth(STAGE, routes=(probe_route(), probe_route(method="POST")))
+
+
+def test_placeholder_dependency_layer_is_flagged_as_not_deployable(stack):
+    Annotations.from_stack(stack).has_warning("*", Match.string_like_regexp("placeholder|if deployed"))
+
+
+# --- data -----------------------------------------------------------------------------------
+
+
+def test_there_is_one_table_per_declaration(template):
+    names = sorted(t["Properties"]["TableName"] for t in template.find_resources("AWS::DynamoDB::Table").values())
+    assert names == sorted(table.physical_name(STAGE) for table in TABLES)
+
+
+@pytest.mark.parametrize("table", TABLES, ids=lambda t: t.key)
+def test_table_has_the_declared_keys(template, table):
+    properties = table_resource(template, table)["Properties"]
+    assert properties["KeySchema"] == key_schema(table.partition_key, table.sort_key)
+    index_keys = [k for i in table.indexes for k in (i.partition_key, i.sort_key)]
+    assert sorted(properties["AttributeDefinitions"], key=str) == sorted(
+        attribute_definitions(table.partition_key, table.sort_key, *index_keys), key=str
+    )
+
+
+@pytest.mark.parametrize("table", TABLES, ids=lambda t: t.key)
+def test_table_has_the_declared_global_secondary_indexes(template, table):
+    expected = []
+    for index in table.indexes:
+        if index.projection is None:
+            projection: dict[str, Any] = {"ProjectionType": "ALL"}
+        elif not index.projection:
+            projection = {"ProjectionType": "KEYS_ONLY"}
+        else:
+            projection = {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(index.projection)}
+        expected.append(
+            {
+                "IndexName": index.name,
+                "KeySchema": key_schema(index.partition_key, index.sort_key),
+                "Projection": projection,
+            }
+        )
+    assert table_resource(template, table)["Properties"].get("GlobalSecondaryIndexes", []) == expected
+
+
+def test_tables_bill_on_demand(template):
+    for table in TABLES:
+        assert table_resource(template, table)["Properties"]["BillingMode"] == "PAY_PER_REQUEST"
+
+
+def test_tables_have_point_in_time_recovery(template):
+    for table in TABLES:
+        recovery = table_resource(template, table)["Properties"]["PointInTimeRecoverySpecification"]
+        assert recovery == {"PointInTimeRecoveryEnabled": True}
+
+
+@pytest.mark.parametrize("table", TABLES, ids=lambda t: t.key)
+def test_table_streams_new_and_old_images_only_when_declared(template, table):
+    stream = table_resource(template, table)["Properties"].get("StreamSpecification")
+    assert stream == ({"StreamViewType": "NEW_AND_OLD_IMAGES"} if table.stream else None)
+
+
+# --- identity -------------------------------------------------------------------------------
+
+
+def test_user_pool_password_policy_requires_only_the_declared_length(template):
+    template.has_resource_properties(
+        "AWS::Cognito::UserPool",
+        {
+            "Policies": {
+                "PasswordPolicy": {
+                    "MinimumLength": USER_POOL.password_policy.min_length,
+                    "RequireLowercase": False,
+                    "RequireUppercase": False,
+                    "RequireNumbers": False,
+                    "RequireSymbols": False,
+                }
+            }
+        },
+    )
+
+
+def test_user_pool_signs_in_by_case_insensitive_email(template):
+    template.has_resource_properties(
+        "AWS::Cognito::UserPool",
+        {"UsernameAttributes": ["email"], "UsernameConfiguration": {"CaseSensitive": False}},
+    )
+
+
+def test_user_pool_only_lets_the_api_create_users(template):
+    template.has_resource_properties(
+        "AWS::Cognito::UserPool", {"AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True}}
+    )
+
+
+def test_user_pool_recovers_accounts_by_email(template):
+    template.has_resource_properties(
+        "AWS::Cognito::UserPool",
+        {"AccountRecoverySetting": {"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]}},
+    )
+
+
+def test_app_client_has_no_secret_and_allows_password_and_refresh_auth(template):
+    _, client = only(template.find_resources("AWS::Cognito::UserPoolClient"))
+    properties = client["Properties"]
+    assert properties["GenerateSecret"] is False
+    assert sorted(properties["ExplicitAuthFlows"]) == ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_PASSWORD_AUTH"]
+
+
+def test_app_client_hides_whether_a_user_exists(template):
+    template.has_resource_properties("AWS::Cognito::UserPoolClient", {"PreventUserExistenceErrors": "ENABLED"})
+
+
+def test_app_client_token_validities_follow_the_declaration(template):
+    _, client = only(template.find_resources("AWS::Cognito::UserPoolClient"))
+    properties = client["Properties"]
+    minutes = {"minutes": 1, "hours": 60, "days": 24 * 60}
+    units = properties["TokenValidityUnits"]
+    assert properties["AccessTokenValidity"] * minutes[units["AccessToken"]] == USER_POOL.access_token_validity_minutes
+    assert properties["IdTokenValidity"] * minutes[units["IdToken"]] == USER_POOL.id_token_validity_minutes
+    assert (
+        properties["RefreshTokenValidity"] * minutes[units["RefreshToken"]]
+        == USER_POOL.refresh_token_validity_days * 24 * 60
+    )
+
+
+# --- API ------------------------------------------------------------------------------------
+
+
+def test_api_is_an_http_api_with_an_auto_deployed_default_stage(template):
+    template.resource_count_is("AWS::ApiGatewayV2::Api", 1)
+    template.has_resource_properties("AWS::ApiGatewayV2::Api", {"ProtocolType": "HTTP"})
+    template.has_resource_properties("AWS::ApiGatewayV2::Stage", {"StageName": "$default", "AutoDeploy": True})
+
+
+def test_api_answers_cors_preflight_for_every_route_method(template):
+    _, api = only(template.find_resources("AWS::ApiGatewayV2::Api"))
+    cors = api["Properties"]["CorsConfiguration"]
+    assert cors["AllowOrigins"] == ["*"]
+    assert sorted(cors["AllowHeaders"]) == ["Authorization", "Content-Type"]
+    assert sorted(cors["AllowMethods"]) == sorted({route.method for route in ROUTES})
+    assert cors["MaxAge"] == 24 * 60 * 60
+
+
+def test_outputs_give_the_api_base_url_pool_client_and_every_table(template):
+    outputs = template.find_outputs("*")
+    api_id, _ = only(template.find_resources("AWS::ApiGatewayV2::Api"))
+    assert outputs["ApiUrl"]["Value"] == {"Fn::Join": ["", [{"Fn::GetAtt": [api_id, "ApiEndpoint"]}, "/api"]]}
+    assert outputs["UserPoolId"]["Value"] == {"Ref": user_pool_id(template)}
+    assert outputs["UserPoolClientId"]["Value"] == {"Ref": client_id(template)}
+    table_outputs = [o["Value"] for o in outputs.values() if o["Value"] in [{"Ref": table_id(template, t)} for t in TABLES]]
+    assert len(table_outputs) == len(TABLES)
+
+
+# --- removal --------------------------------------------------------------------------------
+
+STATEFUL = ("AWS::DynamoDB::Table", "AWS::Cognito::UserPool")
+
+
+def test_developer_stage_deletes_its_tables_and_user_pool_with_the_stack(template):
+    for kind in STATEFUL:
+        for resource in template.find_resources(kind).values():
+            assert resource["DeletionPolicy"] == "Delete"
+    for resource in template.find_resources("AWS::DynamoDB::Table").values():
+        assert resource["Properties"]["DeletionProtectionEnabled"] is False
+
+
+def test_retained_stage_keeps_its_tables_and_user_pool(retained_template):
+    for kind in STATEFUL:
+        resources = retained_template.find_resources(kind).values()
+        assert resources
+        assert all(r["DeletionPolicy"] == "Retain" and r["UpdateReplacePolicy"] == "Retain" for r in resources)
+
+
+def test_retained_stage_protects_tables_and_user_pool_from_deletion(retained_template):
+    for resource in retained_template.find_resources("AWS::DynamoDB::Table").values():
+        assert resource["Properties"]["DeletionProtectionEnabled"] is True
+    retained_template.has_resource_properties("AWS::Cognito::UserPool", {"DeletionProtection": "ACTIVE"})
