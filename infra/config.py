@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conduit.resources import APP_NAME
-
 from infra import layers
 from infra.errors import InfraError
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from conduit.resources import Table, UserPool
 from conduit.routes import UNSIGNED_COGNITO_ACTIONS, Route, TableGrant, UserPoolGrant
-
 from infra.errors import InfraError
 
 #: DynamoDB transactions have no IAM action of their own: IAM checks each item-level action

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from aws_cdk import Annotations, CfnOutput, Stack, Tags
-from conduit.resources import APP_NAME, TABLES, USER_POOL, Table
-from conduit.routes import ROUTES, Route
 from constructs import Construct
 
+from conduit.resources import APP_NAME, TABLES, USER_POOL, Table
+from conduit.routes import ROUTES, Route
 from infra.components.api import Api
 from infra.components.data import Data, table_construct_id
 from infra.components.identity import Identity
@@ -30,7 +30,7 @@ class ConduitStack(Stack):
             scope,
             config.stack_name,
             stack_name=config.stack_name,
-            description=f"Conduit RealWorld API on Lambda, API Gateway, DynamoDB and Cognito ({config.stage})",
+            description=f"Conduit RealWorld API: Lambda, API Gateway, DynamoDB, Cognito ({config.stage})",
             termination_protection=config.retain,
         )
         self.config = config

@@ -80,10 +80,8 @@ def _is_text(content_type: str) -> bool:
 
 def build_event(request: Request, route: Route, path_params: dict[str, str]) -> dict[str, Any]:
     """The payload-2.0 event API Gateway sends for this request."""
-    headers: dict[str, str] = {}
-    for name, value in request.headers.items():
-        key = name.lower()
-        headers[key] = f"{headers[key]},{value}" if key in headers else value
+    # WSGI has already joined repeated headers into one value each.
+    headers = {name.lower(): value for name, value in request.headers.items()}
     query: dict[str, str] = {}
     raw_query = request.query_string.decode("latin-1")
     for name, value in parse_qsl(raw_query, keep_blank_values=True):

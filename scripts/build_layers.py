@@ -16,14 +16,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from infra import layers  # noqa: E402
+from infra import layers
+from infra.paths import REPO_ROOT
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--force", action="store_true", help="rebuild even if the stamp is current")
     args = parser.parse_args(argv)
-    where = layers.TARGET_DIR.relative_to(layers.REPO_ROOT)
+    where = layers.TARGET_DIR.relative_to(REPO_ROOT)
     if layers.build(force=args.force):
         print(f"dependency layer built in {where}")
     else:

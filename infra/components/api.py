@@ -15,10 +15,10 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
-from conduit.resources import Table, UserPool, powertools_env
-from conduit.routes import Route, tables_used, uses_user_pool
 from constructs import Construct
 
+from conduit.resources import Table, UserPool, powertools_env
+from conduit.routes import Route, tables_used, uses_user_pool
 from infra.components.data import Data
 from infra.components.identity import Identity
 from infra.config import StageConfig
@@ -75,7 +75,9 @@ class Api(Construct):
             ),
         )
         layers = [
-            self._layer("SharedCodeLayer", config, "shared", SHARED_LAYER_DIR.as_posix(), "shared code (conduit)"),
+            self._layer(
+                "SharedCodeLayer", config, "shared", SHARED_LAYER_DIR.as_posix(), "shared code (conduit)"
+            ),
             self._layer(
                 "DependenciesLayer",
                 config,
@@ -219,4 +221,6 @@ def _check_handler(route: Route) -> None:
 
 def _check_pool(pool: UserPool, identity: Identity) -> None:
     if pool != identity.declaration:
-        raise InfraError(f"a route grants user pool {pool.key!r}, but the stack has only {identity.declaration.key!r}")
+        raise InfraError(
+            f"a route grants user pool {pool.key!r}, but the stack has only {identity.declaration.key!r}"
+        )

@@ -6,12 +6,15 @@ from collections.abc import Iterable
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
-from conduit.resources import Index, Key, KeyType, Table
 from constructs import Construct
 
+from conduit.resources import Index, Key, KeyType, Table
 from infra.errors import InfraError
 
-_ATTRIBUTE_TYPES = {KeyType.STRING: dynamodb.AttributeType.STRING, KeyType.NUMBER: dynamodb.AttributeType.NUMBER}
+_ATTRIBUTE_TYPES = {
+    KeyType.STRING: dynamodb.AttributeType.STRING,
+    KeyType.NUMBER: dynamodb.AttributeType.NUMBER,
+}
 
 
 def table_construct_id(table: Table) -> str:

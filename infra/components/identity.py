@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cognito as cognito
-from conduit.resources import UserPool
 from constructs import Construct
+
+from conduit.resources import UserPool
 
 
 class Identity(Construct):
     """Email sign-in, no self sign-up: the register function creates users with admin calls."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, stage: str, pool: UserPool, retain: bool) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, stage: str, pool: UserPool, retain: bool
+    ) -> None:
         super().__init__(scope, construct_id)
         self.declaration = pool
         policy = pool.password_policy

@@ -15,7 +15,6 @@ import pytest
 from aws_cdk import App
 
 from conduit.routes import Route
-
 from infra.app import build
 from infra.config import StageConfig
 from infra.paths import REPO_ROOT

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from infra import config as config_module
+from infra import layers
 from infra.config import StageConfig
 from infra.errors import InfraError
 from infra.paths import REPO_ROOT
@@ -78,16 +78,16 @@ def test_placeholder_dependency_layer_must_be_a_directory(tmp_path):
 
 
 def test_unbuilt_dependency_layer_says_how_to_build_it(monkeypatch):
-    monkeypatch.setattr(config_module.layers, "is_current", lambda: False)
+    monkeypatch.setattr(layers, "is_current", lambda: False)
     with pytest.raises(InfraError, match=r"scripts/build_layers\.py"):
         StageConfig.from_context({"stage": "dev-alice"}.get)
 
 
 def test_built_dependency_layer_is_packaged_from_the_build_folder(monkeypatch):
-    monkeypatch.setattr(config_module.layers, "is_current", lambda: True)
+    monkeypatch.setattr(layers, "is_current", lambda: True)
     config = StageConfig.from_context({"stage": "dev-alice"}.get)
     assert (config.dependency_layer_dir, config.dependency_layer_overridden) == (
-        config_module.layers.BUILD_DIR,
+        layers.BUILD_DIR,
         False,
     )
 

@@ -15,7 +15,10 @@ def test_runtime_provided_requirements_are_left_out():
 
 
 def test_transitively_installed_runtime_packages_are_removed(tmp_path):
-    for name, files in {"botocore": ["botocore/__init__.py", "botocore/data/x.json"], "jmespath": ["jmespath/__init__.py"]}.items():
+    for name, files in {
+        "botocore": ["botocore/__init__.py", "botocore/data/x.json"],
+        "jmespath": ["jmespath/__init__.py"],
+    }.items():
         dist_info = tmp_path / f"{name}-1.0.dist-info"
         dist_info.mkdir()
         for file in files:

@@ -11,7 +11,9 @@ from infra.permissions import Statement, route_statements
 
 
 def route(*grants: Grant) -> Route:
-    return Route(name="Probe", method="GET", path="/api/probe", handler="probe.handler", auth=Auth.NONE, grants=grants)
+    return Route(
+        name="Probe", method="GET", path="/api/probe", handler="probe.handler", auth=Auth.NONE, grants=grants
+    )
 
 
 def table_arn(table: Table) -> str:
@@ -33,7 +35,9 @@ def test_table_grant_allows_its_actions_on_the_table_only():
 
 
 def test_transactions_are_allowed_through_their_item_level_actions():
-    [statement] = statements(TableGrant(USERS, ("TransactWriteItems", "PutItem", "TransactGetItems", "GetItem")))
+    [statement] = statements(
+        TableGrant(USERS, ("TransactWriteItems", "PutItem", "TransactGetItems", "GetItem"))
+    )
     assert statement.actions == ("dynamodb:PutItem", "dynamodb:GetItem")
 
 

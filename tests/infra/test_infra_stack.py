@@ -7,6 +7,7 @@ of infra/, so a route or table added to those files is checked with no test chan
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -29,7 +30,7 @@ from infra.stack import ConduitStack
 STAGE = "dev-alice"
 RETAINED_STAGE = "qa-keep"
 
-Resource = dict[str, Any]
+Resource = Mapping[str, Any]
 
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 GUARDED_PREFIXES = ("dynamodb:", "cognito-idp:")
@@ -47,7 +48,8 @@ NAME_PROPERTIES = {
 
 @pytest.fixture(scope="module")
 def stack(synth) -> ConduitStack:
-    return synth(STAGE)
+    stack: ConduitStack = synth(STAGE)
+    return stack
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +65,7 @@ def retained_template(synth) -> Template:
 # --- reading the template -------------------------------------------------------------------
 
 
-def only(found: dict[str, Resource]) -> tuple[str, Resource]:
+def only(found: Mapping[str, Resource]) -> tuple[str, Resource]:
     assert len(found) == 1, f"expected one resource, found {sorted(found)}"
     return next(iter(found.items()))
 
@@ -184,7 +186,9 @@ def test_every_explicitly_named_resource_carries_the_stage(template):
 
 
 def test_tables_and_user_pool_use_the_declared_physical_names(template):
-    template.has_resource_properties("AWS::Cognito::UserPool", {"UserPoolName": USER_POOL.physical_name(STAGE)})
+    template.has_resource_properties(
+        "AWS::Cognito::UserPool", {"UserPoolName": USER_POOL.physical_name(STAGE)}
+    )
     for table in TABLES:
         template.has_resource_properties("AWS::DynamoDB::Table", {"TableName": table.physical_name(STAGE)})
 
@@ -193,21 +197,29 @@ def test_tables_and_user_pool_use_the_declared_physical_names(template):
 
 
 def test_there_is_one_function_per_route(template):
-    handlers = sorted(f["Properties"]["Handler"] for f in template.find_resources("AWS::Lambda::Function").values())
+    handlers = sorted(
+        f["Properties"]["Handler"] for f in template.find_resources("AWS::Lambda::Function").values()
+    )
     assert handlers == sorted(route.handler for route in ROUTES)
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
 def test_each_route_key_invokes_its_own_function(template, route):
-    _, api_route = only(template.find_resources("AWS::ApiGatewayV2::Route", {"Properties": {"RouteKey": route.route_key}}))
+    _, api_route = only(
+        template.find_resources("AWS::ApiGatewayV2::Route", {"Properties": {"RouteKey": route.route_key}})
+    )
     integration_id = api_route["Properties"]["Target"]["Fn::Join"][1][1]["Ref"]
     integration = template.find_resources("AWS::ApiGatewayV2::Integration")[integration_id]
-    assert integration["Properties"]["IntegrationUri"] == {"Fn::GetAtt": [function_id(template, route), "Arn"]}
+    assert integration["Properties"]["IntegrationUri"] == {
+        "Fn::GetAtt": [function_id(template, route), "Arn"]
+    }
     assert function(template, route)["Properties"]["Handler"] == route.handler
 
 
 def test_api_has_exactly_the_declared_routes(template):
-    route_keys = sorted(r["Properties"]["RouteKey"] for r in template.find_resources("AWS::ApiGatewayV2::Route").values())
+    route_keys = sorted(
+        r["Properties"]["RouteKey"] for r in template.find_resources("AWS::ApiGatewayV2::Route").values()
+    )
     assert route_keys == sorted(route.route_key for route in ROUTES)
 
 
@@ -238,7 +250,10 @@ def test_every_function_is_traced_with_x_ray(template):
 
 def test_every_function_logs_to_its_own_log_group_kept_one_month(template):
     log_groups = template.find_resources("AWS::Logs::LogGroup")
-    used = [f["Properties"]["LoggingConfig"]["LogGroup"]["Ref"] for f in template.find_resources("AWS::Lambda::Function").values()]
+    used = [
+        f["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+        for f in template.find_resources("AWS::Lambda::Function").values()
+    ]
     assert sorted(used) == sorted(log_groups)
     assert all(group["Properties"]["RetentionInDays"] == 30 for group in log_groups.values())
 
@@ -291,7 +306,10 @@ def test_function_has_no_other_permission_than_its_grants_and_tracing(template, 
 
 
 def test_each_function_has_a_role_of_its_own(template):
-    roles = [f["Properties"]["Role"]["Fn::GetAtt"][0] for f in template.find_resources("AWS::Lambda::Function").values()]
+    roles = [
+        f["Properties"]["Role"]["Fn::GetAtt"][0]
+        for f in template.find_resources("AWS::Lambda::Function").values()
+    ]
     assert len(set(roles)) == len(ROUTES)
 
 
@@ -324,7 +342,7 @@ def probe_route(**overrides: Any) -> Route:
 
 
 def test_route_whose_handler_module_does_not_exist_fails_the_synth(synth):
-    with pytest.raises(InfraError, match="handler module 'profiles.nope' not found"):
+    with pytest.raises(InfraError, match=r"handler module 'profiles\.nope' not found"):
         synth(STAGE, routes=(probe_route(handler="profiles.nope.handler"),))
 
 
@@ -341,7 +359,9 @@ def test_placeholder_dependency_layer_is_flagged_as_not_deployable(stack):
 
 
 def test_there_is_one_table_per_declaration(template):
-    names = sorted(t["Properties"]["TableName"] for t in template.find_resources("AWS::DynamoDB::Table").values())
+    names = sorted(
+        t["Properties"]["TableName"] for t in template.find_resources("AWS::DynamoDB::Table").values()
+    )
     assert names == sorted(table.physical_name(STAGE) for table in TABLES)
 
 
@@ -440,7 +460,9 @@ def test_app_client_has_no_secret_and_allows_password_and_refresh_auth(template)
 
 
 def test_app_client_hides_whether_a_user_exists(template):
-    template.has_resource_properties("AWS::Cognito::UserPoolClient", {"PreventUserExistenceErrors": "ENABLED"})
+    template.has_resource_properties(
+        "AWS::Cognito::UserPoolClient", {"PreventUserExistenceErrors": "ENABLED"}
+    )
 
 
 def test_app_client_token_validities_follow_the_declaration(template):
@@ -448,7 +470,10 @@ def test_app_client_token_validities_follow_the_declaration(template):
     properties = client["Properties"]
     minutes = {"minutes": 1, "hours": 60, "days": 24 * 60}
     units = properties["TokenValidityUnits"]
-    assert properties["AccessTokenValidity"] * minutes[units["AccessToken"]] == USER_POOL.access_token_validity_minutes
+    assert (
+        properties["AccessTokenValidity"] * minutes[units["AccessToken"]]
+        == USER_POOL.access_token_validity_minutes
+    )
     assert properties["IdTokenValidity"] * minutes[units["IdToken"]] == USER_POOL.id_token_validity_minutes
     assert (
         properties["RefreshTokenValidity"] * minutes[units["RefreshToken"]]
@@ -462,7 +487,9 @@ def test_app_client_token_validities_follow_the_declaration(template):
 def test_api_is_an_http_api_with_an_auto_deployed_default_stage(template):
     template.resource_count_is("AWS::ApiGatewayV2::Api", 1)
     template.has_resource_properties("AWS::ApiGatewayV2::Api", {"ProtocolType": "HTTP"})
-    template.has_resource_properties("AWS::ApiGatewayV2::Stage", {"StageName": "$default", "AutoDeploy": True})
+    template.has_resource_properties(
+        "AWS::ApiGatewayV2::Stage", {"StageName": "$default", "AutoDeploy": True}
+    )
 
 
 def test_api_answers_cors_preflight_for_every_route_method(template):
@@ -480,7 +507,9 @@ def test_outputs_give_the_api_base_url_pool_client_and_every_table(template):
     assert outputs["ApiUrl"]["Value"] == {"Fn::Join": ["", [{"Fn::GetAtt": [api_id, "ApiEndpoint"]}, "/api"]]}
     assert outputs["UserPoolId"]["Value"] == {"Ref": user_pool_id(template)}
     assert outputs["UserPoolClientId"]["Value"] == {"Ref": client_id(template)}
-    table_outputs = [o["Value"] for o in outputs.values() if o["Value"] in [{"Ref": table_id(template, t)} for t in TABLES]]
+    table_outputs = [
+        o["Value"] for o in outputs.values() if o["Value"] in [{"Ref": table_id(template, t)} for t in TABLES]
+    ]
     assert len(table_outputs) == len(TABLES)
 
 
@@ -501,7 +530,9 @@ def test_retained_stage_keeps_its_tables_and_user_pool(retained_template):
     for kind in STATEFUL:
         resources = retained_template.find_resources(kind).values()
         assert resources
-        assert all(r["DeletionPolicy"] == "Retain" and r["UpdateReplacePolicy"] == "Retain" for r in resources)
+        assert all(
+            r["DeletionPolicy"] == "Retain" and r["UpdateReplacePolicy"] == "Retain" for r in resources
+        )
 
 
 def test_retained_stage_protects_tables_and_user_pool_from_deletion(retained_template):
