@@ -81,7 +81,7 @@ class _SerializedRecorder:
             return list(self._app(environ, start_response))
 
 
-class _QuietRequestHandler(MotoRequestHandler):  # type: ignore[misc]
+class _QuietRequestHandler(MotoRequestHandler):
     """No access log: the API's own log says what each request did."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
@@ -116,8 +116,12 @@ class Emulator:
         return f"http://{host!s}:{port}"
 
     def start(self) -> str:
-        app = self._middleware = _SerializedRecorder(DomainDispatcherApplication(create_backend_app), self.log)
-        self._server = make_server(self._host, self._port, app, threaded=True, request_handler=_QuietRequestHandler)
+        app = self._middleware = _SerializedRecorder(
+            DomainDispatcherApplication(create_backend_app), self.log
+        )
+        self._server = make_server(
+            self._host, self._port, app, threaded=True, request_handler=_QuietRequestHandler
+        )
         self._thread = threading.Thread(target=self._server.serve_forever, name="aws-emulator", daemon=True)
         self._thread.start()
         return self.endpoint_url

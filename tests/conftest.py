@@ -41,7 +41,7 @@ def emulator() -> Iterator[Emulator]:
 
 
 @pytest.fixture
-def aws(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[CallLog]:
+def aws(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> CallLog:
     """Empty, freshly provisioned tables and user pool; yields the log of AWS calls."""
     from conduit import auth, settings
     from conduit.users import identity
@@ -54,4 +54,4 @@ def aws(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[CallLog
     auth.reset()
     identity.reset()
     emulator.log.clear()
-    yield emulator.log
+    return emulator.log

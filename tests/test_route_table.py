@@ -22,8 +22,11 @@ def test_every_route_has_a_callable_handler(route: Route) -> None:
 
 
 def test_every_function_module_serves_exactly_one_route() -> None:
-    modules = {p.relative_to(ROOT / "functions").with_suffix("").as_posix().replace("/", ".")
-               for p in (ROOT / "functions").rglob("*.py") if p.name != "__init__.py"}
+    modules = {
+        p.relative_to(ROOT / "functions").with_suffix("").as_posix().replace("/", ".")
+        for p in (ROOT / "functions").rglob("*.py")
+        if p.name != "__init__.py"
+    }
 
     assert sorted(modules) == sorted(route.module for route in ROUTES)
 

@@ -7,7 +7,6 @@ gets (handler, memory, environment, permissions) is read from its entry.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_apigatewayv2 as apigwv2
@@ -17,6 +16,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
+from conduit.api.cors import CORS, CorsPolicy
 from conduit.resources import Table, UserPool, powertools_env
 from conduit.routes import Route, tables_used, uses_user_pool
 from infra.components.data import Data
@@ -33,21 +33,8 @@ LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 _MAX_FUNCTION_NAME = 64
 
 
-@dataclass(frozen=True)
-class CorsPolicy:
-    """What browsers may send cross-origin; the gateway answers preflights itself."""
-
-    allow_origins: tuple[str, ...] = ("*",)
-    allow_headers: tuple[str, ...] = ("Authorization", "Content-Type")
-    max_age_seconds: int = 24 * 60 * 60
-
-
-# TODO(shared): read from conduit.api.cors once it declares the policy the local gateway serves too.
-CORS = CorsPolicy()
-
-
 class Api(Construct):
-    """HttpApi with a `$default` auto-deployed stage, CORS, and an `Endpoint` per route."""
+    """HttpApi with a `$default` auto-deployed stage, the shared CORS policy, and an `Endpoint` per route."""
 
     def __init__(
         self,
@@ -70,7 +57,7 @@ class Api(Construct):
             cors_preflight=apigwv2.CorsPreflightOptions(
                 allow_origins=list(cors.allow_origins),
                 allow_headers=list(cors.allow_headers),
-                allow_methods=[apigwv2.CorsHttpMethod[m] for m in sorted({r.method for r in routes})],
+                allow_methods=[apigwv2.CorsHttpMethod[method] for method in cors.allow_methods],
                 max_age=Duration.seconds(cors.max_age_seconds),
             ),
         )

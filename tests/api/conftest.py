@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from werkzeug.datastructures import Headers
 from werkzeug.test import Client, TestResponse
 
 from conduit.routes import Route, TableGrant, UserPoolGrant
@@ -13,6 +15,26 @@ from local.emulator import CallLog
 from local.gateway import LocalGateway
 
 PASSWORD = "correct-horse"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An HTTP response as a test reads it."""
+
+    status_code: int
+    headers: Headers
+    content_type: str | None
+    text: str
+
+    @classmethod
+    def of(cls, response: TestResponse) -> Reply:
+        return cls(
+            response.status_code, response.headers, response.content_type, response.get_data(as_text=True)
+        )
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.text)
 
 
 def assert_within_grants(route: Route, calls: CallLog) -> None:
@@ -37,7 +59,7 @@ class Api:
         token: str | None = None,
         headers: dict[str, str] | None = None,
         raw: str | bytes | None = None,
-    ) -> TestResponse:
+    ) -> Reply:
         """Send one request; afterwards `calls` holds the AWS calls it made, checked against grants."""
         all_headers = dict(headers or {})
         if token:
@@ -53,7 +75,7 @@ class Api:
         matched = self.gateway.match(method, path.split("?")[0])
         if matched is not None:
             assert_within_grants(matched[0], self.calls)
-        return response
+        return Reply.of(response)
 
     def register(self, username: str, email: str | None = None, password: str = PASSWORD) -> dict[str, Any]:
         """Register a user and return its `user` document (with the token)."""
@@ -61,7 +83,7 @@ class Api:
         response = self.request(
             "POST", "/api/users", {"user": {"username": username, "email": email, "password": password}}
         )
-        assert response.status_code == 201, response.get_data(as_text=True)
+        assert response.status_code == 201, response.text
         user: dict[str, Any] = response.json["user"]
         return user
 

@@ -50,7 +50,9 @@ def jake(api: Api) -> dict[str, Any]:
     return user
 
 
-def test_a_well_formed_forged_token_is_accepted_so_the_checks_below_are_meaningful(api: Api, jake: dict[str, Any]) -> None:
+def test_a_well_formed_forged_token_is_accepted_so_the_checks_below_are_meaningful(
+    api: Api, jake: dict[str, Any]
+) -> None:
     assert api.request("GET", "/api/user", token=forge(jake["id"])).status_code == 200
 
 
@@ -112,8 +114,14 @@ def test_a_token_signed_with_another_key_is_a_401(api: Api, jake: dict[str, Any]
 
     other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pool = settings.user_pool()
-    claims = {"iss": pool.issuer, "sub": jake["id"], "client_id": pool.client_id, "token_use": "access",
-              "iat": int(time.time()), "exp": int(time.time()) + 600}
+    claims = {
+        "iss": pool.issuer,
+        "sub": jake["id"],
+        "client_id": pool.client_id,
+        "token_use": "access",
+        "iat": int(time.time()),
+        "exp": int(time.time()) + 600,
+    }
     token = jwt.encode(claims, other_key, algorithm="RS256", headers={"kid": "dummy"})
 
     assert api.request("GET", "/api/user", token=token).status_code == 401
@@ -121,9 +129,15 @@ def test_a_token_signed_with_another_key_is_a_401(api: Api, jake: dict[str, Any]
 
 def test_an_unsigned_token_is_a_401(api: Api, jake: dict[str, Any]) -> None:
     pool = settings.user_pool()
-    claims = {"iss": pool.issuer, "sub": jake["id"], "client_id": pool.client_id, "token_use": "access",
-              "iat": int(time.time()), "exp": int(time.time()) + 600}
-    token = jwt.encode(claims, None, algorithm="none")
+    claims = {
+        "iss": pool.issuer,
+        "sub": jake["id"],
+        "client_id": pool.client_id,
+        "token_use": "access",
+        "iat": int(time.time()),
+        "exp": int(time.time()) + 600,
+    }
+    token = jwt.encode(claims, "", algorithm="none")
 
     assert api.request("GET", "/api/user", token=token).status_code == 401
 

@@ -33,14 +33,15 @@ NASTY_RAW_BODIES: list[str | bytes] = [
     '{"user": {"username": "\\ud83d", "email": "\\udc00@example.com", "password": "\\ud83djakejake"}}',
     b"\xff\xfe\xfd",
     '{"user": {"username": "jake", "email": "jake@example.com", "password": "jakejake", "bio": 1e999}}',
-    '{"user": {"email": "\\u0000@example.com", "password": "\\u0000\\u0000\\u0000\\u0000\\u0000\\u0000\\u0000\\u0000"}}',
+    '{"user": {"email": "\\u0000@example.com", "password": "%s"}}' % ("\\u0000" * 8),
 ]
 
 
 def _assert_error_shape(response: Any) -> None:
-    assert response.status_code in (401, 404, 422), response.get_data(as_text=True)
+    assert response.status_code in (401, 404, 422), response.text
     errors = response.json["errors"]
-    assert errors and all(isinstance(k, str) and v and all(isinstance(m, str) for m in v) for k, v in errors.items())
+    assert errors
+    assert all(isinstance(k, str) and v and all(isinstance(m, str) for m in v) for k, v in errors.items())
 
 
 @pytest.fixture
@@ -50,7 +51,9 @@ def token(api: Api) -> str:
 
 @pytest.mark.parametrize("route", BODY_ROUTES, ids=lambda r: r.name)
 @pytest.mark.parametrize("raw", NASTY_RAW_BODIES)
-def test_malformed_bodies_are_refused_without_writing(api: Api, token: str, route: Any, raw: str | bytes) -> None:
+def test_malformed_bodies_are_refused_without_writing(
+    api: Api, token: str, route: Any, raw: str | bytes
+) -> None:
     response = api.request(route.method, route.path, raw=raw, token=token)
 
     _assert_error_shape(response)

@@ -44,7 +44,9 @@ def test_bio_and_image_are_updated(api: Api) -> None:
 
 def test_bio_and_image_can_be_cleared_with_null_and_an_empty_image(api: Api) -> None:
     user = api.register("jake")
-    api.request("PUT", "/api/user", {"user": {"bio": "x", "image": "https://e.com/a.png"}}, token=user["token"])
+    api.request(
+        "PUT", "/api/user", {"user": {"bio": "x", "image": "https://e.com/a.png"}}, token=user["token"]
+    )
 
     response = api.request("PUT", "/api/user", {"user": {"bio": None, "image": ""}}, token=user["token"])
 
@@ -77,9 +79,13 @@ def test_a_changed_email_is_used_at_the_next_login_and_frees_the_old_one(api: Ap
     response = api.request("PUT", "/api/user", {"user": {"email": "Jacob@Example.com"}}, token=jake["token"])
 
     assert response.json["user"]["email"] == "jacob@example.com"
-    login = api.request("POST", "/api/users/login", {"user": {"email": "jacob@example.com", "password": PASSWORD}})
+    login = api.request(
+        "POST", "/api/users/login", {"user": {"email": "jacob@example.com", "password": PASSWORD}}
+    )
     assert login.status_code == 200
-    old = api.request("POST", "/api/users/login", {"user": {"email": "jake@example.com", "password": PASSWORD}})
+    old = api.request(
+        "POST", "/api/users/login", {"user": {"email": "jake@example.com", "password": PASSWORD}}
+    )
     assert old.status_code == 401
     assert api.register("other", "jake@example.com")["email"] == "jake@example.com"
 
@@ -91,9 +97,13 @@ def test_a_changed_password_works_at_the_next_login(api: Api) -> None:
 
     assert response.status_code == 200
     assert "password" not in response.json["user"]
-    new = api.request("POST", "/api/users/login", {"user": {"email": "jake@example.com", "password": "new-password"}})
+    new = api.request(
+        "POST", "/api/users/login", {"user": {"email": "jake@example.com", "password": "new-password"}}
+    )
     assert new.status_code == 200
-    old = api.request("POST", "/api/users/login", {"user": {"email": "jake@example.com", "password": PASSWORD}})
+    old = api.request(
+        "POST", "/api/users/login", {"user": {"email": "jake@example.com", "password": PASSWORD}}
+    )
     assert old.status_code == 401
 
 
@@ -101,7 +111,9 @@ def test_taking_another_users_username_is_a_422_and_changes_nothing(api: Api) ->
     api.register("jake")
     jacob = api.register("jacob")
 
-    response = api.request("PUT", "/api/user", {"user": {"username": "JAKE", "bio": "new"}}, token=jacob["token"])
+    response = api.request(
+        "PUT", "/api/user", {"user": {"username": "JAKE", "bio": "new"}}, token=jacob["token"]
+    )
 
     assert response.status_code == 422
     assert response.json == {"errors": {"username": ["has already been taken"]}}
@@ -143,10 +155,14 @@ def test_an_update_without_any_field_is_a_422(api: Api) -> None:
         ({"image": "https://e.com/" + "x" * 2048}, "image"),
     ],
 )
-def test_invalid_changes_are_a_422_and_change_nothing(api: Api, fields: dict[str, object], field: str) -> None:
+def test_invalid_changes_are_a_422_and_change_nothing(
+    api: Api, fields: dict[str, object], field: str
+) -> None:
     jake = api.register("jake")
 
-    response = api.request("PUT", "/api/user", {"user": {**fields, "bio": fields.get("bio", "changed")}}, token=jake["token"])
+    response = api.request(
+        "PUT", "/api/user", {"user": {**fields, "bio": fields.get("bio", "changed")}}, token=jake["token"]
+    )
 
     assert response.status_code == 422
     assert field in response.json["errors"]

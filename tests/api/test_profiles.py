@@ -51,7 +51,9 @@ def test_following_twice_is_the_same_as_once(api: Api) -> None:
     assert response.status_code == 200
     assert response.json["profile"]["following"] is True
     api.request("DELETE", "/api/profiles/jake/follow", token=jacob["token"])
-    assert api.request("GET", "/api/profiles/jake", token=jacob["token"]).json["profile"]["following"] is False
+    assert (
+        api.request("GET", "/api/profiles/jake", token=jacob["token"]).json["profile"]["following"] is False
+    )
 
 
 def test_unfollowing_removes_the_follow(api: Api) -> None:
@@ -63,7 +65,9 @@ def test_unfollowing_removes_the_follow(api: Api) -> None:
 
     assert response.status_code == 200
     assert response.json["profile"]["following"] is False
-    assert api.request("GET", "/api/profiles/jake", token=jacob["token"]).json["profile"]["following"] is False
+    assert (
+        api.request("GET", "/api/profiles/jake", token=jacob["token"]).json["profile"]["following"] is False
+    )
 
 
 def test_unfollowing_someone_not_followed_is_not_an_error(api: Api) -> None:
@@ -109,7 +113,9 @@ def test_a_follow_survives_a_username_change(api: Api) -> None:
 
     api.request("PUT", "/api/user", {"user": {"username": "jake2"}}, token=jake["token"])
 
-    assert api.request("GET", "/api/profiles/jake2", token=jacob["token"]).json["profile"]["following"] is True
+    assert (
+        api.request("GET", "/api/profiles/jake2", token=jacob["token"]).json["profile"]["following"] is True
+    )
 
 
 def test_a_profile_costs_a_constant_number_of_dynamodb_calls(api: Api) -> None:

@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from werkzeug.test import Client, TestResponse
 
 from conduit.users import store
-from tests.api.conftest import PASSWORD, Api
+from tests.api.conftest import PASSWORD, Api, Reply
 
 RACERS = 8
 
 
 @pytest.fixture(autouse=True)
-def rendezvous_after_precheck(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def rendezvous_after_precheck(monkeypatch: pytest.MonkeyPatch) -> None:
     """Hold each racer after its first uniqueness pre-check until all have made theirs."""
     barrier = threading.Barrier(RACERS, timeout=20)
     checked = threading.local()
@@ -37,10 +37,10 @@ def rendezvous_after_precheck(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
         return result
 
     monkeypatch.setattr(store, "taken_by_others", held)
-    yield
+    return
 
 
-def race(api: Api, request: Callable[[Client, int], TestResponse]) -> list[TestResponse]:
+def race(api: Api, request: Callable[[Client, int], TestResponse]) -> list[Reply]:
     """Start `RACERS` threads that each send one request at the same moment."""
     start = threading.Barrier(RACERS)
     responses: list[Any] = [None] * RACERS
@@ -48,7 +48,7 @@ def race(api: Api, request: Callable[[Client, int], TestResponse]) -> list[TestR
     def run(i: int) -> None:
         client = Client(api.gateway)
         start.wait()
-        responses[i] = request(client, i)
+        responses[i] = Reply.of(request(client, i))
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(RACERS)]
     for thread in threads:

@@ -67,7 +67,9 @@ def test_both_taken_fields_are_reported_at_once(api: Api) -> None:
 
     response = api.request("POST", "/api/users", new_user())
 
-    assert response.json == {"errors": {"email": ["has already been taken"], "username": ["has already been taken"]}}
+    assert response.json == {
+        "errors": {"email": ["has already been taken"], "username": ["has already been taken"]}
+    }
 
 
 def test_a_refused_registration_writes_nothing(api: Api) -> None:
@@ -126,6 +128,8 @@ def test_a_password_of_exactly_the_minimum_length_is_accepted(api: Api) -> None:
 def test_registered_users_can_log_in_with_the_password_they_chose(api: Api) -> None:
     api.register("jake", "jake@jake.jake", PASSWORD)
 
-    response = api.request("POST", "/api/users/login", {"user": {"email": "jake@jake.jake", "password": PASSWORD}})
+    response = api.request(
+        "POST", "/api/users/login", {"user": {"email": "jake@jake.jake", "password": PASSWORD}}
+    )
 
     assert response.status_code == 200

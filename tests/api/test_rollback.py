@@ -20,9 +20,9 @@ SERVER_ERROR = {"errors": {"server": ["internal error"]}}
 
 
 def cognito_users() -> list[dict[str, Any]]:
-    users: list[dict[str, Any]] = boto3.client("cognito-idp").list_users(UserPoolId=settings.user_pool().pool_id)[
-        "Users"
-    ]
+    users: list[dict[str, Any]] = boto3.client("cognito-idp").list_users(
+        UserPoolId=settings.user_pool().pool_id
+    )["Users"]
     return users
 
 
@@ -37,7 +37,9 @@ def faults(emulator: Emulator) -> Emulator:
 
 
 def register(api: Api, username: str = "jake", email: str = "jake@example.com") -> Any:
-    return api.request("POST", "/api/users", {"user": {"username": username, "email": email, "password": PASSWORD}})
+    return api.request(
+        "POST", "/api/users", {"user": {"username": username, "email": email, "password": PASSWORD}}
+    )
 
 
 def test_registration_failing_in_dynamodb_removes_the_cognito_user(api: Api, faults: Emulator) -> None:
@@ -95,11 +97,16 @@ def test_a_password_change_failing_restores_the_email_everywhere(api: Api, fault
     faults.fail("AdminSetUserPassword")
 
     response = api.request(
-        "PUT", "/api/user", {"user": {"email": "new@example.com", "password": "new-password"}}, token=jake["token"]
+        "PUT",
+        "/api/user",
+        {"user": {"email": "new@example.com", "password": "new-password"}},
+        token=jake["token"],
     )
 
     assert response.status_code == 500
     faults.heal()
     assert api.request("GET", "/api/user", token=jake["token"]).json["user"]["email"] == "jake@example.com"
-    login = api.request("POST", "/api/users/login", {"user": {"email": "jake@example.com", "password": PASSWORD}})
+    login = api.request(
+        "POST", "/api/users/login", {"user": {"email": "jake@example.com", "password": PASSWORD}}
+    )
     assert login.status_code == 200

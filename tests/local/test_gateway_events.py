@@ -15,7 +15,11 @@ from local.gateway import LocalGateway, build_event
 
 def event_for(method: str, url: str, **kwargs: Any) -> dict[str, Any]:
     gateway = LocalGateway()
-    request = Request(EnvironBuilder(path=url.split("?")[0], query_string=url.partition("?")[2], method=method, **kwargs).get_environ())
+    request = Request(
+        EnvironBuilder(
+            path=url.split("?")[0], query_string=url.partition("?")[2], method=method, **kwargs
+        ).get_environ()
+    )
     matched = gateway.match(method, request.path)
     assert matched is not None
     route, params = matched
@@ -69,6 +73,8 @@ def test_a_binary_body_is_base64_encoded() -> None:
     assert base64.b64decode(event["body"]) == b"\x00\x01"
 
 
-@pytest.mark.parametrize(("method", "path"), [("GET", "/api/nope"), ("DELETE", "/api/user"), ("GET", "/api/users")])
+@pytest.mark.parametrize(
+    ("method", "path"), [("GET", "/api/nope"), ("DELETE", "/api/user"), ("GET", "/api/users")]
+)
 def test_unknown_routes_match_nothing(method: str, path: str) -> None:
     assert LocalGateway().match(method, path) is None

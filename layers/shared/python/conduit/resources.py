@@ -8,14 +8,14 @@ variables named here. Nothing else spells a table name, key, index or variable.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 APP_NAME = "conduit"
 #: Region used when nothing else says otherwise (local emulator, tests).
 DEFAULT_REGION = "us-east-1"
 
 
-class KeyType(str, Enum):
+class KeyType(StrEnum):
     STRING = "S"
     NUMBER = "N"
 

@@ -8,12 +8,12 @@ actions its entry grants. Handlers live under `functions/`, named relative to th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from conduit.resources import FOLLOWS, USER_POOL, USERS, Table, UserPool
 
 
-class Auth(str, Enum):
+class Auth(StrEnum):
     REQUIRED = "required"  # 401 without a valid token
     OPTIONAL = "optional"  # anonymous works; a token, if sent, must be valid
     NONE = "none"  # the Authorization header is ignored

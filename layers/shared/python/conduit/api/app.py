@@ -121,4 +121,5 @@ def lambda_handler(route_name: str, view: View) -> LambdaHandler:
         )
         return response.to_result()
 
-    return handler
+    entry_point: LambdaHandler = handler
+    return entry_point

@@ -21,7 +21,7 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 def _message(error: Any) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
-    if kind == "missing" or kind == "string_too_short" and ctx.get("min_length") == 1:
+    if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
         return "can't be blank"
     if kind == "string_too_short":
         return f"is too short (minimum is {ctx['min_length']} characters)"

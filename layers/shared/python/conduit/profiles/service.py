@@ -27,7 +27,9 @@ def _find(username: str) -> User:
 @tracer.capture_method(capture_response=False)
 def get(username: str, viewer_id: str | None) -> Profile:
     user = _find(username)
-    following = viewer_id is not None and viewer_id != user.user_id and store.is_following(viewer_id, user.user_id)
+    following = (
+        viewer_id is not None and viewer_id != user.user_id and store.is_following(viewer_id, user.user_id)
+    )
     return Profile(user, following)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.models import Model
@@ -29,7 +29,7 @@ def is_following(follower_id: str, followee_id: str) -> bool:
 
 def follow(follower_id: str, followee_id: str) -> None:
     """Idempotent: following twice leaves one edge (a plain put overwrites the same key)."""
-    FollowRecord(follower_id, followee_id, created_at=datetime.now(timezone.utc)).save()
+    FollowRecord(follower_id, followee_id, created_at=datetime.now(UTC)).save()
 
 
 def unfollow(follower_id: str, followee_id: str) -> None:

@@ -58,7 +58,7 @@ def create_user(email: str, password: str) -> str:
         if code == "InvalidParameterException":
             raise ValidationFailed.on("email", "is invalid") from None
         raise
-    user_id = next(a["Value"] for a in created["User"]["Attributes"] if a["Name"] == "sub")
+    user_id = str(next(a["Value"] for a in created["User"]["Attributes"] if a["Name"] == "sub"))
     try:
         set_password(user_id, password)
     except BaseException:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from conduit.errors import Unauthorized, ValidationFailed
 from conduit.observability import logger, tracer
@@ -26,10 +26,10 @@ class SignedInUser:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
-def _undo_on_failure(stack: ExitStack, undo: Callable[[], None], what: str) -> None:
+def _undo_on_failure(stack: ExitStack, undo: Callable[[], object], what: str) -> None:
     def callback(exc_type: type[BaseException] | None, *_: object) -> bool:
         if exc_type is not None:
             try:
@@ -93,7 +93,11 @@ def update(user_id: str, changes: UserChanges) -> User:
         bio=changes.bio if "bio" in sent else before.bio,
         image=changes.image if "image" in sent else before.image,
     )
-    unique = {f: getattr(after, f) for f in ("username", "email") if getattr(after, f).lower() != getattr(before, f).lower()}
+    unique = {
+        f: getattr(after, f)
+        for f in ("username", "email")
+        if getattr(after, f).lower() != getattr(before, f).lower()
+    }
     taken = store.taken_by_others(user_id, **unique)
     if taken:
         raise ValidationFailed({field: [TAKEN] for field in taken})
@@ -103,7 +107,11 @@ def update(user_id: str, changes: UserChanges) -> User:
     with ExitStack() as stack:
         if after != before:
             saved = store.replace_profile(before, after)
-            _undo_on_failure(stack, lambda: store.replace_profile(saved, replace(before, version=saved.version)), "restore profile")
+            _undo_on_failure(
+                stack,
+                lambda: store.replace_profile(saved, replace(before, version=saved.version)),
+                "restore profile",
+            )
             after = saved
         if after.email != before.email:
             identity.set_email(user_id, after.email)
