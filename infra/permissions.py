@@ -1,17 +1,17 @@
-"""Least-privilege IAM statements derived from a route's grants, and nothing else.
+"""Least-privilege IAM statements derived from a function's grants, and nothing else.
 
-Plain data so the rule can be read and tested without synthesizing: the api component turns
-each `Statement` into an `iam.PolicyStatement` on the route's own role.
+Plain data so the rule can be read and tested without synthesizing: the runtime component
+turns each `Statement` into an `iam.PolicyStatement` on the function's own role.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from conduit.resources import Table, UserPool
-from conduit.routes import UNSIGNED_COGNITO_ACTIONS, Route, TableGrant, UserPoolGrant
+from conduit.routes import UNSIGNED_COGNITO_ACTIONS, Grant, TableGrant, UserPoolGrant
 from infra.errors import InfraError
 
 #: DynamoDB transactions have no IAM action of their own: IAM checks each item-level action
@@ -28,55 +28,56 @@ class Statement:
     resources: tuple[str, ...]
 
 
-def route_statements(
-    route: Route,
+def grant_statements(
+    owner: str,
+    grants: Sequence[Grant],
     *,
     table_arn: Callable[[Table], str],
     user_pool_arn: Callable[[UserPool], str],
 ) -> list[Statement]:
-    """One statement per grant that needs IAM, in grant order."""
+    """One statement per grant that needs IAM, in grant order; `owner` names the culprit in errors."""
     statements = []
-    for grant in route.grants:
+    for grant in grants:
         if isinstance(grant, TableGrant):
-            statements.append(_table_statement(route, grant, table_arn(grant.table)))
+            statements.append(_table_statement(owner, grant, table_arn(grant.table)))
         elif isinstance(grant, UserPoolGrant):
-            statement = _user_pool_statement(route, grant, user_pool_arn(grant.pool))
+            statement = _user_pool_statement(owner, grant, user_pool_arn(grant.pool))
             if statement is not None:
                 statements.append(statement)
         else:  # pragma: no cover - a new grant kind must get its own rule here
-            raise InfraError(f"route {route.name}: no IAM rule for grant {grant!r}")
+            raise InfraError(f"{owner}: no IAM rule for grant {grant!r}")
     return statements
 
 
-def _table_statement(route: Route, grant: TableGrant, arn: str) -> Statement:
+def _table_statement(owner: str, grant: TableGrant, arn: str) -> Statement:
     declared = {index.name for index in grant.table.indexes}
     for index in grant.indexes:
         if index not in declared:
             raise InfraError(
-                f"route {route.name} grants index {index!r} that table {grant.table.key!r} does not declare"
+                f"{owner} grants index {index!r} that table {grant.table.key!r} does not declare"
             )
-    operations = _operations(route, grant.actions)
+    operations = _operations(owner, grant.actions)
     actions = tuple(f"dynamodb:{op}" for op in operations if op not in UNAUTHORIZED_DYNAMODB_ACTIONS)
     if not actions:
         raise InfraError(
-            f"route {route.name}: a grant on table {grant.table.key!r} of only "
+            f"{owner}: a grant on table {grant.table.key!r} of only "
             f"{', '.join(operations)} allows nothing; list the item-level actions inside"
         )
     resources = (arn, *(f"{arn}/index/{index}" for index in grant.indexes))
     return Statement(actions=actions, resources=resources)
 
 
-def _user_pool_statement(route: Route, grant: UserPoolGrant, arn: str) -> Statement | None:
-    operations = _operations(route, grant.actions)
+def _user_pool_statement(owner: str, grant: UserPoolGrant, arn: str) -> Statement | None:
+    operations = _operations(owner, grant.actions)
     actions = tuple(f"cognito-idp:{op}" for op in operations if op not in UNSIGNED_COGNITO_ACTIONS)
     return Statement(actions=actions, resources=(arn,)) if actions else None
 
 
-def _operations(route: Route, operations: tuple[str, ...]) -> tuple[str, ...]:
+def _operations(owner: str, operations: tuple[str, ...]) -> tuple[str, ...]:
     for op in operations:
         if not _OPERATION.fullmatch(op):
             raise InfraError(
-                f"route {route.name}: {op!r} is not an API operation name; "
+                f"{owner}: {op!r} is not an API operation name; "
                 "grants list exact operations (e.g. GetItem), never wildcards or prefixes"
             )
     return tuple(dict.fromkeys(operations))

@@ -12,6 +12,7 @@ from conduit.routes import ROUTES, Route
 from infra.components.api import Api
 from infra.components.data import Data, table_construct_id
 from infra.components.identity import Identity
+from infra.components.runtime import Runtime
 from infra.config import DEPENDENCY_LAYER_DIR_KEY, StageConfig
 
 
@@ -39,7 +40,8 @@ class ConduitStack(Stack):
 
         self.data = Data(self, "Data", stage=config.stage, tables=tables, retain=config.retain)
         self.identity = Identity(self, "Identity", stage=config.stage, pool=USER_POOL, retain=config.retain)
-        self.api = Api(self, "Api", config=config, routes=routes, data=self.data, identity=self.identity)
+        self.runtime = Runtime(self, "Runtime", config=config, data=self.data, identity=self.identity)
+        self.api = Api(self, "Api", runtime=self.runtime, routes=routes)
 
         CfnOutput(self, "ApiUrl", value=self.api.base_url, description="Base URL of the RealWorld API")
         CfnOutput(

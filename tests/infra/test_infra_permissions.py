@@ -5,15 +5,9 @@ from __future__ import annotations
 import pytest
 
 from conduit.resources import FOLLOWS, USER_POOL, USERS, Table, UserPool
-from conduit.routes import Auth, Grant, Route, TableGrant, UserPoolGrant
+from conduit.routes import Grant, TableGrant, UserPoolGrant
 from infra.errors import InfraError
-from infra.permissions import Statement, route_statements
-
-
-def route(*grants: Grant) -> Route:
-    return Route(
-        name="Probe", method="GET", path="/api/probe", handler="probe.handler", auth=Auth.NONE, grants=grants
-    )
+from infra.permissions import Statement, grant_statements
 
 
 def table_arn(table: Table) -> str:
@@ -25,7 +19,7 @@ def pool_arn(pool: UserPool) -> str:
 
 
 def statements(*grants: Grant) -> list[Statement]:
-    return route_statements(route(*grants), table_arn=table_arn, user_pool_arn=pool_arn)
+    return grant_statements("route Probe", grants, table_arn=table_arn, user_pool_arn=pool_arn)
 
 
 def test_table_grant_allows_its_actions_on_the_table_only():

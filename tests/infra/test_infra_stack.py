@@ -59,8 +59,14 @@ def template(stack) -> Template:
 
 
 @pytest.fixture(scope="module")
-def retained_template(synth) -> Template:
-    return Template.from_stack(synth(RETAINED_STAGE, retain="true"))
+def retained_stack(synth) -> ConduitStack:
+    stack: ConduitStack = synth(RETAINED_STAGE, retain="true")
+    return stack
+
+
+@pytest.fixture(scope="module")
+def retained_template(retained_stack) -> Template:
+    return Template.from_stack(retained_stack)
 
 
 # --- reading the template -------------------------------------------------------------------
@@ -547,3 +553,7 @@ def test_retained_stage_protects_tables_and_user_pool_from_deletion(retained_tem
     for resource in retained_template.find_resources("AWS::DynamoDB::Table").values():
         assert resource["Properties"]["DeletionProtectionEnabled"] is True
     retained_template.has_resource_properties("AWS::Cognito::UserPool", {"DeletionProtection": "ACTIVE"})
+
+
+def test_retained_stage_stack_has_termination_protection(retained_stack, stack):
+    assert (retained_stack.termination_protection, stack.termination_protection) == (True, False)

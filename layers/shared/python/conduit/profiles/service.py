@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from conduit.errors import NotFound, ValidationFailed
-from conduit.observability import tracer
 from conduit.profiles import store
 from conduit.users import store as users
 from conduit.users.store import User
@@ -24,7 +23,6 @@ def _find(username: str) -> User:
     return user
 
 
-@tracer.capture_method(capture_response=False)
 def get(username: str, viewer_id: str | None) -> Profile:
     user = _find(username)
     following = (
@@ -33,7 +31,6 @@ def get(username: str, viewer_id: str | None) -> Profile:
     return Profile(user, following)
 
 
-@tracer.capture_method(capture_response=False)
 def follow(username: str, follower_id: str) -> Profile:
     user = _find(username)
     if user.user_id == follower_id:
@@ -42,7 +39,6 @@ def follow(username: str, follower_id: str) -> Profile:
     return Profile(user, following=True)
 
 
-@tracer.capture_method(capture_response=False)
 def unfollow(username: str, follower_id: str) -> Profile:
     user = _find(username)
     if user.user_id == follower_id:

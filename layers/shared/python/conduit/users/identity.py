@@ -14,7 +14,6 @@ from typing import Any
 
 from conduit import settings
 from conduit.errors import Unauthorized, ValidationFailed
-from conduit.observability import tracer
 
 
 @cache
@@ -35,7 +34,6 @@ def _error_code(error: Exception) -> str:
     return str(getattr(error, "response", {}).get("Error", {}).get("Code", ""))
 
 
-@tracer.capture_method(capture_response=False)
 def create_user(email: str, password: str) -> str:
     """Create a confirmed user with a permanent password; return its `sub`."""
     from botocore.exceptions import ClientError
@@ -67,7 +65,6 @@ def create_user(email: str, password: str) -> str:
     return user_id
 
 
-@tracer.capture_method(capture_response=False)
 def set_password(user_id: str, password: str) -> None:
     from botocore.exceptions import ClientError
 
@@ -84,7 +81,6 @@ def set_password(user_id: str, password: str) -> None:
         raise
 
 
-@tracer.capture_method(capture_response=False)
 def set_email(user_id: str, email: str) -> None:
     from botocore.exceptions import ClientError
 
@@ -103,12 +99,10 @@ def set_email(user_id: str, email: str) -> None:
         raise
 
 
-@tracer.capture_method(capture_response=False)
 def delete_user(user_id: str) -> None:
     _client().admin_delete_user(UserPoolId=settings.user_pool().pool_id, Username=user_id)
 
 
-@tracer.capture_method(capture_response=False)
 def sign_in(email: str, password: str) -> tuple[str, str]:
     """Exchange credentials for an access token; return `(sub, token)`."""
     from botocore.exceptions import ClientError

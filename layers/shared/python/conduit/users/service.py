@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from conduit.errors import Unauthorized, ValidationFailed
-from conduit.observability import logger, tracer
+from conduit.observability import logger
 from conduit.users import identity, store
 from conduit.users.models import LoginUser, NewUser, UserChanges
 from conduit.users.store import TAKEN, User
@@ -41,7 +41,6 @@ def _undo_on_failure(stack: ExitStack, undo: Callable[[], object], what: str) ->
     stack.push(callback)
 
 
-@tracer.capture_method(capture_response=False)
 def register(new: NewUser) -> SignedInUser:
     taken = store.taken_by_others(None, username=new.username, email=new.email)
     if taken:
@@ -60,7 +59,6 @@ def register(new: NewUser) -> SignedInUser:
     return SignedInUser(user, token)
 
 
-@tracer.capture_method(capture_response=False)
 def login(credentials: LoginUser) -> SignedInUser:
     user_id, token = identity.sign_in(credentials.email, credentials.password)
     user = store.get(user_id)
@@ -76,7 +74,6 @@ def current(user_id: str) -> User:
     return user
 
 
-@tracer.capture_method(capture_response=False)
 def update(user_id: str, changes: UserChanges) -> User:
     sent = changes.sent()
     if not sent:

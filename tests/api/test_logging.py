@@ -1,0 +1,71 @@
+"""Every request leaves one structured JSON log line with a correlation id; failures log their cause."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from conduit.observability import logger
+from local.emulator import Emulator
+from tests.api.conftest import PASSWORD, Api
+
+
+@pytest.fixture
+def log_lines() -> Iterator[Any]:
+    """What the functions log, parsed, read from the logger's own stream (stdout in Lambda)."""
+    handler = logger.registered_handler
+    assert isinstance(handler, logging.StreamHandler)
+    buffer = io.StringIO()
+    previous_stream, previous_level = handler.setStream(buffer), logger.log_level
+    logger.setLevel("INFO")
+
+    def read() -> list[dict[str, Any]]:
+        return [json.loads(line) for line in buffer.getvalue().splitlines()]
+
+    yield read
+    handler.setStream(previous_stream)
+    logger.setLevel(previous_level)
+
+
+def test_a_request_is_logged_once_as_json_with_its_route_status_and_correlation_id(
+    api: Api, log_lines: Any
+) -> None:
+    api.request("GET", "/api/profiles/nobody")
+
+    handled = [entry for entry in log_lines() if entry["message"] == "request handled"]
+    assert len(handled) == 1
+    assert handled[0]["route"] == "GET /api/profiles/{username}"
+    assert handled[0]["status"] == 404
+    assert handled[0]["correlation_id"]
+    assert handled[0]["function_name"] == "conduit-local-GetProfile"
+
+
+def test_a_refused_request_logs_the_errors_it_returned(api: Api, log_lines: Any) -> None:
+    api.request("POST", "/api/users", {"user": {}})
+
+    refused = [entry for entry in log_lines() if entry["message"] == "request refused"]
+    assert refused[0]["status"] == 422
+    assert set(refused[0]["errors"]) == {"username", "email", "password"}
+
+
+def test_a_failure_is_logged_with_its_cause_and_the_client_sees_none_of_it(
+    api: Api, emulator: Emulator, log_lines: Any
+) -> None:
+    emulator.fail("TransactWriteItems")
+
+    response = api.request(
+        "POST",
+        "/api/users",
+        {"user": {"username": "jake", "email": "jake@example.com", "password": PASSWORD}},
+    )
+
+    failed = [entry for entry in log_lines() if entry["message"] == "request failed"]
+    assert failed[0]["level"] == "ERROR"
+    assert "TransactWriteError" in failed[0]["exception_name"]
+    assert "InternalServerError" in failed[0]["exception"]
+    assert "Traceback" not in response.text and "InternalServerError" not in response.text
