@@ -1,0 +1,93 @@
+"""`make dev` end to end: a real server process on a real port, driven by a plain HTTP client."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.error import HTTPError
+from urllib.request import Request, urlopen
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "USER_POOL", "JWKS"))}
+    env.update(PORT=str(port), PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "layers/shared/python")]))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if "Conduit API on" in line:
+            break
+        assert process.poll() is None, f"dev server exited: {line}"
+    yield f"http://127.0.0.1:{port}/api", process
+    if process.poll() is None:
+        process.kill()
+
+
+def call(base: str, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
+    request = Request(
+        base + path, method=method, data=json.dumps(body).encode() if body is not None else None
+    )
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Token {token}")
+    try:
+        with urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def test_the_dev_server_serves_a_whole_session_over_http(server: tuple[str, Any]) -> None:
+    base, _ = server
+    user = {"username": "jake", "email": "jake@jake.jake", "password": "jakejake"}
+
+    status, body = call(base, "POST", "/users", {"user": user})
+    assert status == 201
+    call(base, "POST", "/users", {"user": {**user, "username": "jacob", "email": "jacob@jake.jake"}})
+    status, body = call(
+        base, "POST", "/users/login", {"user": {"email": "jacob@jake.jake", "password": "jakejake"}}
+    )
+    assert status == 200
+    token = body["user"]["token"]
+    assert call(base, "GET", "/user", token=token)[1]["user"]["username"] == "jacob"
+    assert call(base, "PUT", "/user", {"user": {"bio": "hi"}}, token=token)[1]["user"]["bio"] == "hi"
+    assert call(base, "POST", "/profiles/jake/follow", token=token)[1]["profile"]["following"] is True
+    assert call(base, "GET", "/profiles/jake", token=token)[1]["profile"]["following"] is True
+    assert call(base, "DELETE", "/profiles/jake/follow", token=token)[1]["profile"]["following"] is False
+    assert call(base, "GET", "/user") == (401, {"errors": {"token": ["is missing"]}})
+
+
+def test_ctrl_c_stops_the_dev_server_cleanly(server: tuple[str, subprocess.Popen[str]]) -> None:
+    _, process = server
+
+    process.send_signal(signal.SIGINT)
+
+    assert process.wait(timeout=15) == 0
