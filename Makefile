@@ -7,13 +7,19 @@ INSTALLED := $(VENV)/.installed
 NODE_INSTALLED := node_modules/.installed
 STAGE ?=
 PORT ?= 3000
+# jsii (under aws-cdk-lib) prints a Node-version banner on every run; Node 20 works fine.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: install dev test lint format synth deploy destroy clean
+.PHONY: install dev test lint format stage-tools synth deploy destroy clean
 
 $(INSTALLED): requirements-dev.txt layers/dependencies/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+$(NODE_INSTALLED): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 install: $(INSTALLED)
@@ -29,11 +35,25 @@ test: $(INSTALLED)
 lint: $(INSTALLED)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy layers/shared/python functions local infra tests
+	$(PY) -m mypy layers/shared/python functions local infra scripts tests
 
 format: $(INSTALLED)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
+
+# Cloud targets: STAGE names an isolated personal stage (1-20 lowercase letters, digits, hyphens).
+stage-tools: $(INSTALLED) $(NODE_INSTALLED)
+	@test -n "$(STAGE)" || { echo "usage: make synth|deploy|destroy STAGE=<name>"; exit 1; }
+	$(PY) scripts/build_layers.py
+
+synth: stage-tools
+	npx cdk synth -c stage=$(STAGE) --quiet
+
+deploy: stage-tools
+	npx cdk deploy -c stage=$(STAGE)
+
+destroy: stage-tools
+	npx cdk destroy -c stage=$(STAGE) --force
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out build .pytest_cache .mypy_cache .ruff_cache

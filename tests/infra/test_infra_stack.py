@@ -275,15 +275,20 @@ def test_every_function_gets_the_shared_code_and_dependency_layers(template):
 # --- environment ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
-def test_function_environment_names_only_the_resources_its_route_uses(template, route):
+def expected_environment(template: Template, route: Route) -> dict[str, Any]:
     expected: dict[str, Any] = dict(powertools_env(STAGE))
     for table in tables_used(route):
         expected[table.env_var] = {"Ref": table_id(template, table)}
     if uses_user_pool(route):
         expected[USER_POOL.pool_id_env_var] = {"Ref": user_pool_id(template)}
         expected[USER_POOL.client_id_env_var] = {"Ref": client_id(template)}
-    assert function(template, route)["Properties"]["Environment"]["Variables"] == expected
+    return expected
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
+def test_function_environment_names_only_the_resources_its_route_uses(template, route):
+    variables = function(template, route)["Properties"]["Environment"]["Variables"]
+    assert variables == expected_environment(template, route)
 
 
 # --- IAM ------------------------------------------------------------------------------------
@@ -326,14 +331,16 @@ def test_route_added_to_the_declarations_gets_a_function_a_route_and_index_permi
         method="GET",
         path="/api/profiles/{username}/followers",
         handler="profiles.get.handler",
-        auth=Auth.OPTIONAL,
+        auth=Auth.NONE,
         grants=(TableGrant(FOLLOWS, ("Query",), indexes=("byFollowee",)),),
     )
     template = Template.from_stack(synth(STAGE, routes=(followers,)))
     _, api_route = only(template.find_resources("AWS::ApiGatewayV2::Route"))
     assert api_route["Properties"]["RouteKey"] == followers.route_key
     assert permission_pairs(statements_of(template, followers)) == expected_pairs(template, followers)
-    assert function(template, followers)["Properties"]["Environment"]["Variables"][FOLLOWS.env_var]
+    variables = function(template, followers)["Properties"]["Environment"]["Variables"]
+    assert variables == expected_environment(template, followers)
+    assert USER_POOL.pool_id_env_var not in variables
 
 
 def probe_route(**overrides: Any) -> Route:
