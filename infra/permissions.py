@@ -1,7 +1,8 @@
-"""Least-privilege IAM statements derived from a function's grants, and nothing else.
+"""Least-privilege IAM statements derived from a function's grants (and, for a stream worker,
+its source streams), and nothing else.
 
-Plain data so the rule can be read and tested without synthesizing: the runtime component
-turns each `Statement` into an `iam.PolicyStatement` on the function's own role.
+Plain data so the rule can be read and tested without synthesizing: the runtime and workers
+components turn each `Statement` into an `iam.PolicyStatement` on the function's own role.
 """
 
 from __future__ import annotations
@@ -17,6 +18,12 @@ from infra.errors import InfraError
 #: DynamoDB transactions have no IAM action of their own: IAM checks each item-level action
 #: inside (PutItem, UpdateItem, ConditionCheckItem, ...), which the grant lists alongside.
 UNAUTHORIZED_DYNAMODB_ACTIONS = frozenset({"TransactWriteItems", "TransactGetItems"})
+
+#: What Lambda's poller calls on a stream it reads, all scoped to the stream's ARN. Not
+#: `dynamodb:ListStreams`: it has no resource-level permissions (only `Resource: "*"` grants it),
+#: and a mapping given the stream ARN never lists streams. CDK's `DynamoEventSource` would add it
+#: on "*", which is why the workers build their event source mappings themselves.
+STREAM_READ_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetShardIterator", "dynamodb:GetRecords")
 
 #: An API operation name: rejects "*", "Get*" and "dynamodb:GetItem" alike.
 _OPERATION = re.compile(r"[A-Z][A-Za-z0-9]*")
@@ -47,6 +54,13 @@ def grant_statements(
         else:  # pragma: no cover - a new grant kind must get its own rule here
             raise InfraError(f"{owner}: no IAM rule for grant {grant!r}")
     return statements
+
+
+def stream_read_statement(owner: str, stream_arns: Sequence[str]) -> Statement:
+    """What a stream-fed function needs to read its sources' streams, on those streams only."""
+    if not stream_arns:
+        raise InfraError(f"{owner} reads no stream: nothing would ever invoke it")
+    return Statement(actions=STREAM_READ_ACTIONS, resources=tuple(dict.fromkeys(stream_arns)))
 
 
 def _table_statement(owner: str, grant: TableGrant, arn: str) -> Statement:

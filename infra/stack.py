@@ -1,4 +1,5 @@
-"""One stack per stage: data, identity and the API, plus the outputs a frontend or script needs."""
+"""One stack per stage: data, identity, the API and the stream workers, plus the outputs a
+frontend or script needs."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from aws_cdk import Annotations, CfnOutput, Stack, Tags
 from constructs import Construct
 
 from conduit.resources import APP_NAME, TABLES, USER_POOL, Table
-from conduit.routes import ROUTES, Route
+from conduit.routes import ROUTES, WORKERS, Route, StreamWorker
 from infra.components.api import Api
 from infra.components.data import Data, table_construct_id
 from infra.components.identity import Identity
 from infra.components.runtime import Runtime
+from infra.components.workers import Workers
 from infra.config import DEPENDENCY_LAYER_DIR_KEY, StageConfig
 
 
@@ -26,6 +28,7 @@ class ConduitStack(Stack):
         *,
         tables: Sequence[Table] = TABLES,
         routes: Sequence[Route] = ROUTES,
+        workers: Sequence[StreamWorker] = WORKERS,
     ) -> None:
         super().__init__(
             scope,
@@ -42,6 +45,7 @@ class ConduitStack(Stack):
         self.identity = Identity(self, "Identity", stage=config.stage, pool=USER_POOL, retain=config.retain)
         self.runtime = Runtime(self, "Runtime", config=config, data=self.data, identity=self.identity)
         self.api = Api(self, "Api", runtime=self.runtime, routes=routes)
+        self.workers = Workers(self, "Workers", runtime=self.runtime, workers=workers)
 
         CfnOutput(self, "ApiUrl", value=self.api.base_url, description="Base URL of the RealWorld API")
         CfnOutput(
@@ -63,6 +67,15 @@ class ConduitStack(Stack):
                 value=self.data.table(table).table_name,
                 description=f"Value of {table.env_var}",
             )
+        for name, worker in self.workers.workers.items():
+            queue = worker.dead_letter_queue
+            CfnOutput(
+                self,
+                f"{name}DeadLetterQueueUrl",
+                value=queue.queue_url,
+                description=f"Dead-letter queue of {name}: stream batches it failed to process",
+            )
+            CfnOutput(self, f"{name}DeadLetterQueueName", value=queue.queue_name)
 
         if config.dependency_layer_overridden:
             Annotations.of(self).add_warning_v2(

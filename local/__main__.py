@@ -1,4 +1,5 @@
-"""`make dev`: the Conduit API on http://localhost:3000/api over an embedded AWS emulator.
+"""`make dev`: the Conduit API on http://localhost:3000/api over an embedded AWS emulator,
+with the stream worker fed from the table streams in the background.
 
 Environment: PORT (3000), HOST (127.0.0.1), STAGE (local), and AWS_ENDPOINT_URL to use an
 AWS-compatible endpoint that is already running instead of starting the emulator.
@@ -10,6 +11,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from types import FrameType
 
 from werkzeug.serving import make_server
@@ -18,6 +20,7 @@ from conduit.resources import DEFAULT_REGION, JWKS_URL_ENV_VAR
 from local.emulator import Emulator
 from local.gateway import LocalGateway
 from local.provision import provision
+from local.streams import StreamPump
 
 
 def _use_local_credentials() -> None:
@@ -45,6 +48,9 @@ def main() -> int:
     os.environ.update(env)
 
     server = make_server(host, port, LocalGateway(), threaded=True)
+    stop_pumping = threading.Event()
+    pump = threading.Thread(target=StreamPump().pump, args=(stop_pumping,), name="stream-pump", daemon=True)
+    pump.start()
 
     def stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
@@ -58,6 +64,8 @@ def main() -> int:
     except KeyboardInterrupt:
         print("Stopping.", flush=True)
     finally:
+        stop_pumping.set()
+        pump.join(timeout=5)
         server.server_close()
         if emulator is not None:
             emulator.stop()

@@ -151,13 +151,13 @@ def _json_error(status: int, message: str) -> Response:
     return Response(json.dumps({"message": message}), status=status, content_type="application/json")
 
 
-def load_handler(route: Route) -> Handler:
-    """Import a route's handler module the way Lambda does, with `functions/` as the code root."""
+def load_handler(handler: str) -> Handler:
+    """Import a handler (`module.attribute`) the way Lambda does, with `functions/` as code root."""
     if str(FUNCTIONS_DIR) not in sys.path:
         sys.path.insert(0, str(FUNCTIONS_DIR))
-    module, _, attribute = route.handler.rpartition(".")
-    handler: Handler = getattr(importlib.import_module(module), attribute)
-    return handler
+    module, _, attribute = handler.rpartition(".")
+    loaded: Handler = getattr(importlib.import_module(module), attribute)
+    return loaded
 
 
 class LocalGateway:
@@ -198,7 +198,7 @@ class LocalGateway:
     def _invoke(self, route: Route, event: dict[str, Any]) -> Response:
         handler = self._handlers.get(route.name)
         if handler is None:
-            handler = self._handlers[route.name] = load_handler(route)
+            handler = self._handlers[route.name] = load_handler(route.handler)
         context = LambdaContext(
             function_name=f"conduit-local-{route.name}",
             memory_limit_in_mb=route.memory_mb,

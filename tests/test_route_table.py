@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conduit.routes import ROUTES, Auth, Route
+from conduit.routes import ROUTES, WORKERS, Auth, Route
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT.parent / "shared" / "realworld-spec" / "openapi.yml"
@@ -21,14 +21,24 @@ def test_every_route_has_a_callable_handler(route: Route) -> None:
     assert callable(getattr(importlib.import_module(module), attribute))
 
 
-def test_every_function_module_serves_exactly_one_route() -> None:
+def test_every_function_module_serves_exactly_one_route_or_worker() -> None:
     modules = {
         p.relative_to(ROOT / "functions").with_suffix("").as_posix().replace("/", ".")
         for p in (ROOT / "functions").rglob("*.py")
         if p.name != "__init__.py"
     }
 
-    assert sorted(modules) == sorted(route.module for route in ROUTES)
+    assert sorted(modules) == sorted(
+        [route.module for route in ROUTES] + [worker.module for worker in WORKERS]
+    )
+
+
+@pytest.mark.parametrize("worker", WORKERS, ids=lambda w: w.name)
+def test_every_worker_has_a_callable_handler_and_streaming_sources(worker: object) -> None:
+    module, _, attribute = worker.handler.rpartition(".")  # type: ignore[attr-defined]
+
+    assert callable(getattr(importlib.import_module(module), attribute))
+    assert all(table.stream for table in worker.sources)  # type: ignore[attr-defined]
 
 
 def test_route_names_and_route_keys_are_unique() -> None:

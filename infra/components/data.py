@@ -64,7 +64,8 @@ class Data(Construct):
             return self._tables[declaration]
         except KeyError:
             raise InfraError(
-                f"table {declaration.key!r} is used by a route but missing from conduit.resources.TABLES"
+                f"table {declaration.key!r} is granted or streamed from, "
+                "but missing from conduit.resources.TABLES"
             ) from None
 
 

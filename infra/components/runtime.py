@@ -1,4 +1,4 @@
-"""What every Conduit function runs on, shared by the API's functions and any later worker.
+"""What every Conduit function runs on, shared by the API's functions and the stream workers.
 
 Python 3.13 on arm64, the shared-code and dependency layers, the `functions/` code, X-Ray
 tracing, a log group kept a month, and an environment and role holding only what it is granted.
@@ -51,6 +51,7 @@ class Runtime(Construct):
         ]
         # One asset for all functions: each ships the whole functions/ tree (it is small).
         self.code = lambda_.Code.from_asset(FUNCTIONS_DIR.as_posix(), exclude=list(CODE_EXCLUDES))
+        self._function_names: set[str] = set()
 
     def function(
         self,
@@ -67,11 +68,17 @@ class Runtime(Construct):
         user_pool: bool,
     ) -> ConduitFunction:
         """A function named `conduit-<stage>-<name>` that may use `tables` and, if asked, the pool."""
+        function_name = self.config.resource_name(name)
+        if function_name in self._function_names:
+            raise InfraError(
+                f"two functions are named {function_name!r}: route and worker names must all be different"
+            )
+        self._function_names.add(function_name)
         return ConduitFunction(
             scope,
             construct_id,
             runtime=self,
-            function_name=self.config.resource_name(name),
+            function_name=function_name,
             handler=handler,
             description=f"Conduit {description} ({self.config.stage})",
             memory_mb=memory_mb,

@@ -13,6 +13,7 @@ from werkzeug.test import Client, TestResponse
 from conduit.routes import Route, TableGrant, UserPoolGrant
 from local.emulator import CallLog
 from local.gateway import LocalGateway
+from local.streams import StreamPump
 
 PASSWORD = "correct-horse"
 
@@ -50,6 +51,7 @@ class Api:
     client: Client
     calls: CallLog
     gateway: LocalGateway
+    streams: StreamPump
 
     def request(
         self,
@@ -75,7 +77,15 @@ class Api:
         matched = self.gateway.match(method, path.split("?")[0])
         if matched is not None:
             assert_within_grants(matched[0], self.calls)
+        self.settle()
         return Reply.of(response)
+
+    def settle(self) -> None:
+        """Let the stream worker process what the last requests wrote, as it would a moment
+        later when deployed; the calls it makes are not the request's."""
+        recorded = list(self.calls.calls)
+        self.streams.drain()
+        self.calls.calls[:] = recorded
 
     def register(self, username: str, email: str | None = None, password: str = PASSWORD) -> dict[str, Any]:
         """Register a user and return its `user` document (with the token)."""
@@ -95,4 +105,4 @@ def gateway() -> LocalGateway:
 
 @pytest.fixture
 def api(aws: CallLog, gateway: LocalGateway) -> Api:
-    return Api(Client(gateway), aws, gateway)
+    return Api(Client(gateway), aws, gateway, StreamPump())

@@ -7,7 +7,7 @@ import pytest
 from conduit.resources import FOLLOWS, USER_POOL, USERS, Table, UserPool
 from conduit.routes import Grant, TableGrant, UserPoolGrant
 from infra.errors import InfraError
-from infra.permissions import Statement, grant_statements
+from infra.permissions import Statement, grant_statements, stream_read_statement
 
 
 def table_arn(table: Table) -> str:
@@ -77,3 +77,16 @@ def test_grant_on_an_undeclared_index_is_rejected():
 def test_grant_of_only_a_transaction_is_rejected_as_allowing_nothing():
     with pytest.raises(InfraError, match="allows nothing"):
         statements(TableGrant(USERS, ("TransactWriteItems",)))
+
+
+def test_stream_read_allows_describing_iterating_and_reading_the_given_streams_only():
+    statement = stream_read_statement("worker Probe", ["arn:stream/a", "arn:stream/b", "arn:stream/a"])
+    assert statement == Statement(
+        actions=("dynamodb:DescribeStream", "dynamodb:GetShardIterator", "dynamodb:GetRecords"),
+        resources=("arn:stream/a", "arn:stream/b"),
+    )
+
+
+def test_stream_read_of_no_stream_is_rejected():
+    with pytest.raises(InfraError, match="worker Probe reads no stream"):
+        stream_read_statement("worker Probe", [])

@@ -1,40 +1,39 @@
 """The synthesized template for a developer stage matches the shared declarations.
 
 Expectations are computed here from `conduit.resources` and `conduit.routes`, independently
-of infra/, so a route or table added to those files is checked with no test change.
+of infra/, so a route or table added to those files is checked with no test change. The stream
+workers have their own file, test_infra_workers.py.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from typing import Any
 
 import pytest
 from aws_cdk.assertions import Annotations, Match, Template
 
 from conduit.api.cors import CORS
-from conduit.resources import FOLLOWS, TABLES, USER_POOL, Key, Table, powertools_env
-from conduit.routes import (
-    ROUTES,
-    UNSIGNED_COGNITO_ACTIONS,
-    Auth,
-    Route,
-    TableGrant,
-    UserPoolGrant,
-    tables_used,
-    uses_user_pool,
-)
+from conduit.resources import FOLLOWS, TABLES, USER_POOL, Key, KeyType, Table, powertools_env
+from conduit.routes import ROUTES, WORKERS, Auth, Route, TableGrant, tables_used, uses_user_pool
 from infra.errors import InfraError
-from infra.stack import ConduitStack
+from tests.infra.conftest import (
+    GUARDED_PREFIXES,
+    STAGE,
+    XRAY_ACTIONS,
+    Resource,
+    all_statements,
+    as_list,
+    client_id,
+    function,
+    function_id,
+    grant_pairs,
+    only,
+    permission_pairs,
+    statements_of,
+    table_id,
+    user_pool_id,
+)
 
-STAGE = "dev-alice"
-RETAINED_STAGE = "qa-keep"
-
-Resource = Mapping[str, Any]
-
-XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
-GUARDED_PREFIXES = ("dynamodb:", "cognito-idp:")
 #: Property that carries the explicit name, per resource type the stack names itself.
 NAME_PROPERTIES = {
     "AWS::DynamoDB::Table": "TableName",
@@ -44,119 +43,12 @@ NAME_PROPERTIES = {
     "AWS::Lambda::LayerVersion": "LayerName",
     "AWS::Logs::LogGroup": "LogGroupName",
     "AWS::ApiGatewayV2::Api": "Name",
+    "AWS::SQS::Queue": "QueueName",
 }
 
 
-@pytest.fixture(scope="module")
-def stack(synth) -> ConduitStack:
-    stack: ConduitStack = synth(STAGE)
-    return stack
-
-
-@pytest.fixture(scope="module")
-def template(stack) -> Template:
-    return Template.from_stack(stack)
-
-
-@pytest.fixture(scope="module")
-def retained_stack(synth) -> ConduitStack:
-    stack: ConduitStack = synth(RETAINED_STAGE, retain="true")
-    return stack
-
-
-@pytest.fixture(scope="module")
-def retained_template(retained_stack) -> Template:
-    return Template.from_stack(retained_stack)
-
-
-# --- reading the template -------------------------------------------------------------------
-
-
-def only(found: Mapping[str, Resource]) -> tuple[str, Resource]:
-    assert len(found) == 1, f"expected one resource, found {sorted(found)}"
-    return next(iter(found.items()))
-
-
-def function_id(template: Template, route: Route) -> str:
-    logical_id, _ = only(
-        template.find_resources(
-            "AWS::Lambda::Function", {"Properties": {"FunctionName": f"conduit-{STAGE}-{route.name}"}}
-        )
-    )
-    return logical_id
-
-
-def function(template: Template, route: Route) -> Resource:
-    return template.find_resources("AWS::Lambda::Function")[function_id(template, route)]
-
-
-def table_id(template: Template, table: Table) -> str:
-    logical_id, _ = only(
-        template.find_resources(
-            "AWS::DynamoDB::Table", {"Properties": {"TableName": table.physical_name(STAGE)}}
-        )
-    )
-    return logical_id
-
-
-def user_pool_id(template: Template) -> str:
-    logical_id, _ = only(template.find_resources("AWS::Cognito::UserPool"))
-    return logical_id
-
-
-def client_id(template: Template) -> str:
-    logical_id, _ = only(template.find_resources("AWS::Cognito::UserPoolClient"))
-    return logical_id
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def statements_of(template: Template, route: Route) -> list[Resource]:
-    role_id = function(template, route)["Properties"]["Role"]["Fn::GetAtt"][0]
-    return [
-        statement
-        for policy in template.find_resources("AWS::IAM::Policy").values()
-        if {"Ref": role_id} in policy["Properties"]["Roles"]
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-    ]
-
-
-def all_statements(template: Template) -> list[Resource]:
-    return [
-        statement
-        for policy in template.find_resources("AWS::IAM::Policy").values()
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-    ]
-
-
-def permission_pairs(statements: list[Resource]) -> set[tuple[str, str]]:
-    """(action, resource) pairs: equal however CDK merges or splits statements."""
-    return {
-        (action, json.dumps(resource, sort_keys=True))
-        for statement in statements
-        if statement["Effect"] == "Allow"
-        for action in as_list(statement["Action"])
-        if action.startswith(GUARDED_PREFIXES)
-        for resource in as_list(statement["Resource"])
-    }
-
-
 def expected_pairs(template: Template, route: Route) -> set[tuple[str, str]]:
-    """The rule of the issue, restated: Transact* has no IAM action, public Cognito calls none."""
-    pairs = set()
-    for grant in route.grants:
-        if isinstance(grant, TableGrant):
-            arn = {"Fn::GetAtt": [table_id(template, grant.table), "Arn"]}
-            resources = [arn, *({"Fn::Join": ["", [arn, f"/index/{i}"]]} for i in grant.indexes)]
-            actions = [a for a in grant.actions if a not in {"TransactWriteItems", "TransactGetItems"}]
-            pairs |= {(f"dynamodb:{a}", json.dumps(r, sort_keys=True)) for a in actions for r in resources}
-        elif isinstance(grant, UserPoolGrant):
-            arn = {"Fn::GetAtt": [user_pool_id(template), "Arn"]}
-            actions = [a for a in grant.actions if a not in UNSIGNED_COGNITO_ACTIONS]
-            pairs |= {(f"cognito-idp:{a}", json.dumps(arn, sort_keys=True)) for a in actions}
-    return pairs
+    return grant_pairs(template, route.grants)
 
 
 def attribute_definitions(*keys: Key | None) -> list[dict[str, str]]:
@@ -203,11 +95,11 @@ def test_tables_and_user_pool_use_the_declared_physical_names(template):
 # --- functions and routes -------------------------------------------------------------------
 
 
-def test_there_is_one_function_per_route(template):
+def test_there_is_one_function_per_route_and_per_worker(template):
     handlers = sorted(
         f["Properties"]["Handler"] for f in template.find_resources("AWS::Lambda::Function").values()
     )
-    assert handlers == sorted(route.handler for route in ROUTES)
+    assert handlers == sorted([route.handler for route in ROUTES] + [worker.handler for worker in WORKERS])
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
@@ -218,9 +110,9 @@ def test_each_route_key_invokes_its_own_function(template, route):
     integration_id = api_route["Properties"]["Target"]["Fn::Join"][1][1]["Ref"]
     integration = template.find_resources("AWS::ApiGatewayV2::Integration")[integration_id]
     assert integration["Properties"]["IntegrationUri"] == {
-        "Fn::GetAtt": [function_id(template, route), "Arn"]
+        "Fn::GetAtt": [function_id(template, route.name), "Arn"]
     }
-    assert function(template, route)["Properties"]["Handler"] == route.handler
+    assert function(template, route.name)["Properties"]["Handler"] == route.handler
 
 
 def test_api_has_exactly_the_declared_routes(template):
@@ -246,7 +138,7 @@ def test_every_function_runs_python_3_13_on_arm64(template):
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
 def test_function_memory_and_timeout_come_from_its_route(template, route):
-    properties = function(template, route)["Properties"]
+    properties = function(template, route.name)["Properties"]
     assert (properties["MemorySize"], properties["Timeout"]) == (route.memory_mb, route.timeout_seconds)
 
 
@@ -287,20 +179,20 @@ def expected_environment(template: Template, route: Route) -> dict[str, Any]:
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
 def test_function_environment_names_only_the_resources_its_route_uses(template, route):
-    variables = function(template, route)["Properties"]["Environment"]["Variables"]
+    variables = function(template, route.name)["Properties"]["Environment"]["Variables"]
     assert variables == expected_environment(template, route)
 
 
 # --- IAM ------------------------------------------------------------------------------------
 
 
-def test_no_dynamodb_or_cognito_statement_uses_a_wildcard_action(template):
+def test_no_dynamodb_cognito_or_sqs_statement_uses_a_wildcard_action(template):
     actions = [a for s in all_statements(template) for a in as_list(s["Action"])]
     assert not [a for a in actions if a.startswith(GUARDED_PREFIXES) and "*" in a]
     assert not [a for a in actions if a == "*"]
 
 
-def test_no_dynamodb_or_cognito_statement_applies_to_every_resource(template):
+def test_no_dynamodb_cognito_or_sqs_statement_applies_to_every_resource(template):
     for statement in all_statements(template):
         if any(a.startswith(GUARDED_PREFIXES) for a in as_list(statement["Action"])):
             assert "*" not in as_list(statement["Resource"]), statement
@@ -308,12 +200,12 @@ def test_no_dynamodb_or_cognito_statement_applies_to_every_resource(template):
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
 def test_function_may_call_exactly_what_its_route_grants(template, route):
-    assert permission_pairs(statements_of(template, route)) == expected_pairs(template, route)
+    assert permission_pairs(statements_of(template, route.name)) == expected_pairs(template, route)
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
 def test_function_has_no_other_permission_than_its_grants_and_tracing(template, route):
-    actions = {a for s in statements_of(template, route) for a in as_list(s["Action"])}
+    actions = {a for s in statements_of(template, route.name) for a in as_list(s["Action"])}
     assert {a for a in actions if not a.startswith(GUARDED_PREFIXES)} <= XRAY_ACTIONS
 
 
@@ -322,7 +214,7 @@ def test_each_function_has_a_role_of_its_own(template):
         f["Properties"]["Role"]["Fn::GetAtt"][0]
         for f in template.find_resources("AWS::Lambda::Function").values()
     ]
-    assert len(set(roles)) == len(ROUTES)
+    assert len(set(roles)) == len(ROUTES) + len(WORKERS)
 
 
 def test_route_added_to_the_declarations_gets_a_function_a_route_and_index_permissions(synth):
@@ -334,11 +226,11 @@ def test_route_added_to_the_declarations_gets_a_function_a_route_and_index_permi
         auth=Auth.NONE,
         grants=(TableGrant(FOLLOWS, ("Query",), indexes=("byFollowee",)),),
     )
-    template = Template.from_stack(synth(STAGE, routes=(followers,)))
+    template = Template.from_stack(synth(STAGE, routes=(followers,), workers=()))
     _, api_route = only(template.find_resources("AWS::ApiGatewayV2::Route"))
     assert api_route["Properties"]["RouteKey"] == followers.route_key
-    assert permission_pairs(statements_of(template, followers)) == expected_pairs(template, followers)
-    variables = function(template, followers)["Properties"]["Environment"]["Variables"]
+    assert permission_pairs(statements_of(template, followers.name)) == expected_pairs(template, followers)
+    variables = function(template, followers.name)["Properties"]["Environment"]["Variables"]
     assert variables == expected_environment(template, followers)
     assert USER_POOL.pool_id_env_var not in variables
 
@@ -357,12 +249,12 @@ def probe_route(**overrides: Any) -> Route:
 
 def test_route_whose_handler_module_does_not_exist_fails_the_synth(synth):
     with pytest.raises(InfraError, match=r"handler module 'profiles\.nope' not found"):
-        synth(STAGE, routes=(probe_route(handler="profiles.nope.handler"),))
+        synth(STAGE, routes=(probe_route(handler="profiles.nope.handler"),), workers=())
 
 
 def test_two_routes_with_one_name_fail_the_synth(synth):
     with pytest.raises(InfraError, match="route names must be unique"):
-        synth(STAGE, routes=(probe_route(), probe_route(method="POST")))
+        synth(STAGE, routes=(probe_route(), probe_route(method="POST")), workers=())
 
 
 def test_placeholder_dependency_layer_is_flagged_as_not_deployable(stack):
@@ -387,6 +279,42 @@ def test_table_has_the_declared_keys(template, table):
     assert sorted(properties["AttributeDefinitions"], key=str) == sorted(
         attribute_definitions(table.partition_key, table.sort_key, *index_keys), key=str
     )
+
+
+def all_keys(table: Table) -> list[Key]:
+    keys = [table.partition_key, table.sort_key]
+    keys += [key for index in table.indexes for key in (index.partition_key, index.sort_key)]
+    return [key for key in keys if key is not None]
+
+
+NUMBER_KEYS = [
+    pytest.param(table, key, id=f"{table.key}.{key.name}")
+    for table in TABLES
+    for key in dict.fromkeys(all_keys(table))
+    if key.type is KeyType.NUMBER
+]
+INCLUDE_INDEXES = [
+    pytest.param(table, index, id=f"{table.key}.{index.name}")
+    for table in TABLES
+    for index in table.indexes
+    if index.projection
+]
+
+
+@pytest.mark.parametrize(("table", "key"), NUMBER_KEYS)
+def test_number_key_attribute_is_declared_as_a_number(template, table, key):
+    definitions = table_resource(template, table)["Properties"]["AttributeDefinitions"]
+    assert {"AttributeName": key.name, "AttributeType": "N"} in definitions
+
+
+@pytest.mark.parametrize(("table", "index"), INCLUDE_INDEXES)
+def test_index_naming_attributes_projects_exactly_those_besides_the_keys(template, table, index):
+    [resource] = [
+        i
+        for i in table_resource(template, table)["Properties"]["GlobalSecondaryIndexes"]
+        if i["IndexName"] == index.name
+    ]
+    assert resource["Projection"] == {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(index.projection)}
 
 
 @pytest.mark.parametrize("table", TABLES, ids=lambda t: t.key)
@@ -536,10 +464,10 @@ def test_outputs_give_the_api_base_url_pool_client_and_every_table(template):
 
 # --- removal --------------------------------------------------------------------------------
 
-STATEFUL = ("AWS::DynamoDB::Table", "AWS::Cognito::UserPool")
+STATEFUL = ("AWS::DynamoDB::Table", "AWS::Cognito::UserPool", "AWS::SQS::Queue")
 
 
-def test_developer_stage_deletes_its_tables_and_user_pool_with_the_stack(template):
+def test_developer_stage_deletes_its_tables_user_pool_and_queues_with_the_stack(template):
     for kind in STATEFUL:
         for resource in template.find_resources(kind).values():
             assert resource["DeletionPolicy"] == "Delete"
@@ -547,7 +475,7 @@ def test_developer_stage_deletes_its_tables_and_user_pool_with_the_stack(templat
         assert resource["Properties"]["DeletionProtectionEnabled"] is False
 
 
-def test_retained_stage_keeps_its_tables_and_user_pool(retained_template):
+def test_retained_stage_keeps_its_tables_user_pool_and_queues(retained_template):
     for kind in STATEFUL:
         resources = retained_template.find_resources(kind).values()
         assert resources

@@ -57,16 +57,53 @@ class Table:
 USERS = Table(key="users", env_var="USERS_TABLE", partition_key=Key("pk"))
 
 #: One item per follow edge. The table answers "does A follow B" with one GetItem and
-#: "whom does A follow" with one Query; `byFollowee` answers "who follows B".
+#: "whom does A follow" with one Query; `byFollowee` answers "who follows B". Its stream
+#: drives feed back-fill on follow and clean-up on unfollow.
 FOLLOWS = Table(
     key="follows",
     env_var="FOLLOWS_TABLE",
     partition_key=Key("followerId"),
     sort_key=Key("followeeId"),
     indexes=(Index("byFollowee", Key("followeeId"), Key("followerId"), projection=()),),
+    stream=True,
 )
 
-TABLES: tuple[Table, ...] = (USERS, FOLLOWS)
+#: Articles (`ARTICLE#<id>`) and the uniqueness claims on their slugs (`SLUG#<slug>`). Its
+#: stream drives fan-out to feeds on create and clean-up of comments, favorites and feed
+#: entries on delete.
+ARTICLES = Table(key="articles", env_var="ARTICLES_TABLE", partition_key=Key("pk"), stream=True)
+
+#: Every way to list articles, materialised: one partition per list (`all`, `author#<id>`,
+#: `tag#<tag>`, their combinations with `fav#<user>`, and `feed#<user>`), entries sorted by
+#: `<createdAt>#<articleId>`, and one counter item per list (sort key `~count`, after every
+#: entry) holding `total`. Tag counters also carry `popularity`, which puts them in the sparse
+#: `byPopularity` index: the most used tags in one Query.
+LISTINGS = Table(
+    key="listings",
+    env_var="LISTINGS_TABLE",
+    partition_key=Key("list"),
+    sort_key=Key("sk"),
+    indexes=(Index("byPopularity", Key("popularity"), Key("total", KeyType.NUMBER), projection=("tag",)),),
+)
+
+#: One item per (user, article) favorite; `byArticle` finds an article's favoriters for clean-up.
+FAVORITES = Table(
+    key="favorites",
+    env_var="FAVORITES_TABLE",
+    partition_key=Key("userId"),
+    sort_key=Key("articleId"),
+    indexes=(Index("byArticle", Key("articleId"), Key("userId"), projection=()),),
+)
+
+#: Comments of an article, by their integer id (per-article sequence kept on the article).
+COMMENTS = Table(
+    key="comments",
+    env_var="COMMENTS_TABLE",
+    partition_key=Key("articleId"),
+    sort_key=Key("commentId", KeyType.NUMBER),
+)
+
+TABLES: tuple[Table, ...] = (USERS, FOLLOWS, ARTICLES, LISTINGS, FAVORITES, COMMENTS)
 
 
 @dataclass(frozen=True)

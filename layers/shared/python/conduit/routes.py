@@ -10,7 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from conduit.resources import FOLLOWS, USER_POOL, USERS, Table, UserPool
+from conduit.resources import (
+    ARTICLES,
+    COMMENTS,
+    FAVORITES,
+    FOLLOWS,
+    LISTINGS,
+    USER_POOL,
+    USERS,
+    Table,
+    UserPool,
+)
 
 
 class Auth(StrEnum):
@@ -69,6 +79,40 @@ class Route:
 
 
 _READ_PROFILE = TableGrant(USERS, ("GetItem", "BatchGetItem"))
+_READ_USERS = TableGrant(USERS, ("BatchGetItem",))
+# A page of articles: the listing Query, then one BatchGetItem for the articles, their authors,
+# and the caller's favorited and following flags.
+_READ_PAGE = (
+    TableGrant(LISTINGS, ("Query", "GetItem")),
+    TableGrant(ARTICLES, ("BatchGetItem",)),
+    TableGrant(FAVORITES, ("BatchGetItem",)),
+    TableGrant(FOLLOWS, ("BatchGetItem",)),
+)
+# One article by slug: the slug claim, the article, then its author and the caller's flags.
+_READ_ARTICLE = (
+    TableGrant(ARTICLES, ("GetItem", "BatchGetItem")),
+    TableGrant(USERS, ("BatchGetItem",)),
+    TableGrant(FAVORITES, ("BatchGetItem",)),
+    TableGrant(FOLLOWS, ("BatchGetItem",)),
+)
+# The items an article write touches in one transaction: the article, its slug claim, and its
+# entries and counters in every listing it belongs to.
+_WRITE_ARTICLE = (
+    TableGrant(
+        ARTICLES, ("GetItem", "BatchGetItem", "TransactWriteItems", "PutItem", "UpdateItem", "DeleteItem")
+    ),
+    TableGrant(LISTINGS, ("PutItem", "UpdateItem", "DeleteItem")),
+    TableGrant(USERS, ("BatchGetItem",)),
+    TableGrant(FAVORITES, ("BatchGetItem",)),
+    TableGrant(FOLLOWS, ("BatchGetItem",)),
+)
+_FAVORITE = (
+    TableGrant(ARTICLES, ("GetItem", "BatchGetItem", "TransactWriteItems", "UpdateItem")),
+    TableGrant(FAVORITES, ("BatchGetItem", "PutItem", "DeleteItem")),
+    TableGrant(LISTINGS, ("PutItem", "UpdateItem", "DeleteItem")),
+    TableGrant(USERS, ("BatchGetItem",)),
+    TableGrant(FOLLOWS, ("BatchGetItem",)),
+)
 
 ROUTES: tuple[Route, ...] = (
     Route(
@@ -138,6 +182,145 @@ ROUTES: tuple[Route, ...] = (
         handler="profiles.unfollow.handler",
         auth=Auth.REQUIRED,
         grants=(_READ_PROFILE, TableGrant(FOLLOWS, ("DeleteItem",))),
+    ),
+    Route(
+        name="ListArticles",
+        method="GET",
+        path="/api/articles",
+        handler="articles.list.handler",
+        auth=Auth.OPTIONAL,
+        grants=(_READ_USERS, *_READ_PAGE),
+    ),
+    Route(
+        name="FeedArticles",
+        method="GET",
+        path="/api/articles/feed",
+        handler="articles.feed.handler",
+        auth=Auth.REQUIRED,
+        grants=(_READ_USERS, *_READ_PAGE),
+    ),
+    Route(
+        name="CreateArticle",
+        method="POST",
+        path="/api/articles",
+        handler="articles.create.handler",
+        auth=Auth.REQUIRED,
+        grants=_WRITE_ARTICLE,
+    ),
+    Route(
+        name="GetArticle",
+        method="GET",
+        path="/api/articles/{slug}",
+        handler="articles.get.handler",
+        auth=Auth.OPTIONAL,
+        grants=_READ_ARTICLE,
+    ),
+    Route(
+        name="UpdateArticle",
+        method="PUT",
+        path="/api/articles/{slug}",
+        handler="articles.update.handler",
+        auth=Auth.REQUIRED,
+        grants=_WRITE_ARTICLE,
+    ),
+    Route(
+        name="DeleteArticle",
+        method="DELETE",
+        path="/api/articles/{slug}",
+        handler="articles.delete.handler",
+        auth=Auth.REQUIRED,
+        grants=_WRITE_ARTICLE,
+    ),
+    Route(
+        name="FavoriteArticle",
+        method="POST",
+        path="/api/articles/{slug}/favorite",
+        handler="favorites.favorite.handler",
+        auth=Auth.REQUIRED,
+        grants=_FAVORITE,
+    ),
+    Route(
+        name="UnfavoriteArticle",
+        method="DELETE",
+        path="/api/articles/{slug}/favorite",
+        handler="favorites.unfavorite.handler",
+        auth=Auth.REQUIRED,
+        grants=_FAVORITE,
+    ),
+    Route(
+        name="ListComments",
+        method="GET",
+        path="/api/articles/{slug}/comments",
+        handler="comments.list.handler",
+        auth=Auth.OPTIONAL,
+        grants=(
+            TableGrant(ARTICLES, ("GetItem",)),
+            TableGrant(COMMENTS, ("Query",)),
+            TableGrant(USERS, ("BatchGetItem",)),
+            TableGrant(FOLLOWS, ("BatchGetItem",)),
+        ),
+    ),
+    Route(
+        name="AddComment",
+        method="POST",
+        path="/api/articles/{slug}/comments",
+        handler="comments.add.handler",
+        auth=Auth.REQUIRED,
+        grants=(
+            TableGrant(ARTICLES, ("GetItem", "UpdateItem")),
+            TableGrant(COMMENTS, ("PutItem",)),
+            TableGrant(USERS, ("GetItem",)),
+        ),
+    ),
+    Route(
+        name="DeleteComment",
+        method="DELETE",
+        path="/api/articles/{slug}/comments/{id}",
+        handler="comments.delete.handler",
+        auth=Auth.REQUIRED,
+        grants=(TableGrant(ARTICLES, ("GetItem",)), TableGrant(COMMENTS, ("DeleteItem", "GetItem"))),
+    ),
+    Route(
+        name="ListTags",
+        method="GET",
+        path="/api/tags",
+        handler="tags.list.handler",
+        auth=Auth.NONE,
+        grants=(TableGrant(LISTINGS, ("Query",), indexes=("byPopularity",)),),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class StreamWorker:
+    """A function fed by DynamoDB streams; its failed batches go to a dead-letter queue."""
+
+    name: str
+    handler: str
+    sources: tuple[Table, ...]  # tables whose streams invoke it
+    grants: tuple[Grant, ...] = ()
+    memory_mb: int = 512
+    # Long enough to fan an article out to many followers; batches retry, then dead-letter.
+    timeout_seconds: int = 300
+    batch_size: int = 25
+    max_retries: int = 5
+
+    @property
+    def module(self) -> str:
+        return self.handler.rsplit(".", 1)[0]
+
+
+WORKERS: tuple[StreamWorker, ...] = (
+    StreamWorker(
+        name="StreamWorker",
+        handler="streams.worker.handler",
+        sources=(ARTICLES, FOLLOWS),
+        grants=(
+            TableGrant(FOLLOWS, ("Query",), indexes=("byFollowee",)),
+            TableGrant(LISTINGS, ("Query", "TransactWriteItems", "PutItem", "UpdateItem", "DeleteItem")),
+            TableGrant(FAVORITES, ("Query", "TransactWriteItems", "DeleteItem"), indexes=("byArticle",)),
+            TableGrant(COMMENTS, ("Query", "BatchWriteItem", "DeleteItem")),
+        ),
     ),
 )
 

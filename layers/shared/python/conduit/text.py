@@ -20,3 +20,10 @@ def plain_text(value: str, *, multiline: bool = False) -> str:
 
 def multiline_text(value: str) -> str:
     return plain_text(value, multiline=True)
+
+
+def not_null(value: object) -> object:
+    """For optional fields of an update that, when sent, must have a value."""
+    if value is None:
+        raise ValueError("can't be blank")
+    return value

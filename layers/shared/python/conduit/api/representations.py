@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from conduit.articles.reading import ArticleView
+from conduit.comments.service import CommentView
+from conduit.listings.store import Page
 from conduit.profiles.service import Profile
 from conduit.users.store import User
 
@@ -26,3 +29,64 @@ def profile(user: User, following: bool) -> dict[str, Any]:
 
 def profile_document(found: Profile) -> dict[str, Any]:
     return {"profile": profile(found.user, found.following)}
+
+
+def article(view: ArticleView, with_body: bool = True) -> dict[str, Any]:
+    found = view.article
+    document: dict[str, Any] = {
+        "slug": found.slug,
+        "title": found.title,
+        "description": found.description,
+    }
+    if with_body:
+        document["body"] = found.body
+    document.update(
+        {
+            "tagList": list(found.tags),
+            "createdAt": found.created_at,
+            "updatedAt": found.updated_at,
+            "favorited": view.favorited,
+            "favoritesCount": found.favorites_count,
+            "author": profile(view.author, view.following),
+        }
+    )
+    return document
+
+
+def article_document(view: ArticleView) -> dict[str, Any]:
+    return {"article": article(view)}
+
+
+def articles_document(views: list[ArticleView], page: Page) -> dict[str, Any]:
+    """A page of articles without bodies (as the spec lists them since 2024), with the total
+    and, as an extension, a cursor for the next page when there is one."""
+    document: dict[str, Any] = {
+        "articles": [article(view, with_body=False) for view in views],
+        "articlesCount": page.total,
+    }
+    if page.next_cursor:
+        document["nextCursor"] = page.next_cursor
+    return document
+
+
+def comment(view: CommentView) -> dict[str, Any]:
+    found = view.comment
+    return {
+        "id": found.comment_id,
+        "createdAt": found.created_at,
+        "updatedAt": found.updated_at,
+        "body": found.body,
+        "author": profile(view.author, view.following),
+    }
+
+
+def comment_document(view: CommentView) -> dict[str, Any]:
+    return {"comment": comment(view)}
+
+
+def comments_document(views: list[CommentView]) -> dict[str, Any]:
+    return {"comments": [comment(view) for view in views]}
+
+
+def tags_document(tags: list[str]) -> dict[str, Any]:
+    return {"tags": tags}

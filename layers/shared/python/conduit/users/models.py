@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, field_validator
 
 from conduit.resources import USER_POOL
-from conduit.text import multiline_text, plain_text
+from conduit.text import multiline_text, not_null, plain_text
 
 USERNAME_MAX = 32
 EMAIL_MAX = 254  # RFC 5321
@@ -104,6 +104,8 @@ class UserChanges(_Strict):
     password: Password | None = None
     bio: Bio | None = None
     image: Image = None
+
+    _sent_values_are_not_null = field_validator("username", "email", "password", mode="before")(not_null)
 
     def sent(self) -> set[str]:
         return set(self.model_fields_set)

@@ -78,10 +78,6 @@ def update(user_id: str, changes: UserChanges) -> User:
     sent = changes.sent()
     if not sent:
         raise ValidationFailed.on("user", "must change at least one field")
-    blank = sorted(f for f in ("username", "email", "password") if f in sent and getattr(changes, f) is None)
-    if blank:
-        raise ValidationFailed({field: ["can't be blank"] for field in blank})
-
     before = current(user_id)
     after = replace(
         before,

@@ -115,6 +115,14 @@ def owner_of(field: str, value: str) -> str | None:
         return None
 
 
+def owners_of_usernames(usernames: list[str]) -> dict[str, str]:
+    """User ids by lower-cased username, for those that exist (one BatchGetItem)."""
+    keys = list(dict.fromkeys(_claim_key("username", name) for name in usernames))
+    if not keys:
+        return {}
+    return {claim.pk[len(_CLAIMS["username"]) :]: claim.user_id for claim in ClaimRecord.batch_get(keys)}
+
+
 def find_by_username(username: str) -> User | None:
     user_id = owner_of("username", username)
     return get(user_id) if user_id else None

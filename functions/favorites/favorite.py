@@ -1,0 +1,13 @@
+"""Favorite an article (idempotent)."""
+
+from conduit.api.app import ApiRequest, HttpResponse, json_response, lambda_handler
+from conduit.api.representations import article_document
+from conduit.articles import service
+
+
+def favorite(request: ApiRequest) -> HttpResponse:
+    view = service.favorite(request.path["slug"], request.require_caller().user_id, favorited=True)
+    return json_response(article_document(view))
+
+
+handler = lambda_handler("FavoriteArticle", favorite)

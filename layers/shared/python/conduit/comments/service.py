@@ -1,0 +1,78 @@
+"""Use cases for comments: add, list, delete."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from conduit.articles import store as articles
+from conduit.clock import now_iso
+from conduit.comments import store
+from conduit.comments.store import Comment, NotTheAuthor
+from conduit.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
+from conduit.profiles import store as follows
+from conduit.users import store as users
+from conduit.users.store import User
+
+
+@dataclass(frozen=True)
+class CommentView:
+    comment: Comment
+    author: User
+    following: bool
+
+
+def _article_id(slug: str) -> str:
+    article_id = articles.id_of_slug(slug)
+    if article_id is None:
+        raise NotFound("article")
+    return article_id
+
+
+def add(slug: str, author_id: str, body: str) -> CommentView:
+    article_id = _article_id(slug)
+    comment_id = articles.next_comment_id(article_id)
+    if comment_id is None:
+        raise NotFound("article")
+    now = now_iso()
+    comment = Comment(article_id, comment_id, author_id, body, created_at=now, updated_at=now)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        saved = pool.submit(store.add, comment)
+        author = pool.submit(users.get, author_id)
+        saved.result()
+        profile = author.result()
+    if profile is None:
+        raise Unauthorized("belongs to no user")
+    return CommentView(comment, profile, following=False)
+
+
+def list_comments(slug: str, viewer: str | None) -> list[CommentView]:
+    comments = store.newest(_article_id(slug))
+    author_ids = [c.author_id for c in comments]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        authors_read = pool.submit(users.get_many, author_ids)
+        followed_read = pool.submit(follows.followed_among, viewer, author_ids) if viewer else None
+        authors = authors_read.result()
+        followed = followed_read.result() if followed_read else set()
+    return [
+        CommentView(c, authors[c.author_id], c.author_id in followed)
+        for c in comments
+        if c.author_id in authors
+    ]
+
+
+def parse_id(raw: str) -> int:
+    if not raw.isdigit() or len(raw) > 15:
+        raise ValidationFailed.on("id", "must be a positive integer")
+    return int(raw)
+
+
+def delete(slug: str, raw_id: str, caller: str) -> None:
+    comment_id = parse_id(raw_id)
+    article_id = _article_id(slug)
+    try:
+        deleted = store.delete(article_id, comment_id, caller)
+    except NotTheAuthor:
+        raise Forbidden.on("comment", "can only be deleted by its author") from None
+    if not deleted:
+        raise NotFound("comment")
