@@ -24,6 +24,8 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from local import moto_speedups
+
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 
@@ -116,6 +118,7 @@ class Emulator:
         return f"http://{host!s}:{port}"
 
     def start(self) -> str:
+        moto_speedups.install()
         app = self._middleware = _SerializedRecorder(
             DomainDispatcherApplication(create_backend_app), self.log
         )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, field_validator
@@ -83,10 +84,13 @@ class NewComment(_Strict):
     body: CommentBody
 
 
+_DIGITS = re.compile(r"^[0-9]{1,9}$")  # ASCII only: str.isdigit() admits '²'
+
+
 def _non_negative_int(name: str, raw: str | None, default: int, minimum: int, maximum: int | None) -> int:
     if raw is None:
         return default
-    if not raw.isdigit() or len(raw) > 9:
+    if not _DIGITS.match(raw):
         raise ValidationFailed.on(name, "must be a non-negative integer")
     value = int(raw)
     if value < minimum:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -61,8 +62,11 @@ def list_comments(slug: str, viewer: str | None) -> list[CommentView]:
     ]
 
 
+_ID = re.compile(r"^[1-9][0-9]{0,14}$")  # ASCII digits only: str.isdigit() admits '²'
+
+
 def parse_id(raw: str) -> int:
-    if not raw.isdigit() or len(raw) > 15:
+    if not _ID.match(raw):
         raise ValidationFailed.on("id", "must be a positive integer")
     return int(raw)
 

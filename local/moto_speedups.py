@@ -1,0 +1,142 @@
+"""Make moto's DynamoDB cost what a request touches, not the size of the table.
+
+Two of moto's shortcuts make every request slower as a table grows, so tests that seed
+realistic data (a feed of a thousand authors) would take many minutes. The semantics stay
+moto's; only the amount of work changes.
+
+Query on a table's own key: moto sorts every item of the table and keeps those of the asked
+partition. Here the query sees only that partition (GSI queries are left as they are).
+
+TransactWriteItems: moto keeps a transaction atomic by deep-copying every table the
+transaction touches, once per item, and putting the copies back if an item fails. Only the
+items a transaction names can change, so the snapshot here copies the table's containers
+(references) and deep-copies only those items and the stream shard's record list, so a failed
+transaction also leaves no stream records behind. Requests reach moto one at a time (see
+`local.emulator`), so nothing else changes a table meanwhile.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+_installed = False
+#: An item's key as a transaction names it: (attribute, repr of its typed value) pairs.
+_Key = tuple[tuple[str, str], ...]
+
+
+def install() -> None:
+    """Patch moto's DynamoDB backend in this process (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    _install_partition_queries()
+    _install_cheap_rollback()
+    _installed = True
+
+
+def _install_partition_queries() -> None:
+    from moto.dynamodb.models.table import Table
+
+    original: Callable[..., Any] = Table.query
+    index_name_position = 7  # after hash_key: range_comparison ... projection_expressions
+
+    def query(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[index_name_position - 1] if len(args) >= index_name_position else None
+        if kwargs.get("index_name") or index_name or hash_key is None:
+            return original(self, hash_key, *args, **kwargs)
+        partition = self.items.get(hash_key)
+        if partition is None:
+            items = []
+        elif isinstance(partition, dict):
+            items = sorted(partition.values(), key=lambda item: item.range_key)
+        else:
+            items = [partition]
+        self.all_items = lambda: items  # type: ignore[method-assign]
+        try:
+            return original(self, hash_key, *args, **kwargs)
+        finally:
+            del self.all_items
+
+    Table.query = query  # type: ignore[method-assign]
+
+
+def _install_cheap_rollback() -> None:
+    from moto.dynamodb import models
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.table import Table
+
+    original: Callable[..., None] = models.DynamoDBBackend.transact_write_items
+
+    def targets(transact_items: list[dict[str, Any]]) -> dict[str, set[_Key]]:
+        """(hash, range) keys each table's items are addressed by in this transaction."""
+        keys: dict[str, set[_Key]] = defaultdict(set)
+        for entry in transact_items:
+            operation = next(iter(entry.values()))
+            key = operation.get("Key") or operation.get("Item") or {}
+            keys[operation.get("TableName", "")].add(tuple(sorted((k, str(v)) for k, v in key.items())))
+        return keys
+
+    def snapshot(table: Table, addressed: set[_Key]) -> Table:
+        clone = copy.copy(table)
+        clone.items = defaultdict(dict)
+        for hash_key, value in table.items.items():
+            clone.items[hash_key] = dict(value) if isinstance(value, dict) else value
+        for key in addressed:
+            attributes = dict(key)
+            if table.hash_key_attr not in attributes:
+                continue
+            hash_value = DynamoType(_typed(attributes[table.hash_key_attr]))
+            range_value = (
+                DynamoType(_typed(attributes[table.range_key_attr]))
+                if table.range_key_attr and table.range_key_attr in attributes
+                else None
+            )
+            if table.range_key_attr and range_value is None:
+                continue
+            item = table.get_item(hash_value, range_value)
+            if item is None:
+                continue
+            if range_value is not None:
+                clone.items[hash_value][range_value] = copy.deepcopy(item)
+            else:
+                clone.items[hash_value] = copy.deepcopy(item)  # type: ignore[arg-type]
+        if table.stream_shard is not None:
+            shard = copy.copy(table.stream_shard)
+            shard.items = list(table.stream_shard.items)
+            shard.table = clone
+            clone.stream_shard = shard
+        return clone
+
+    class _SnapshotOnce:
+        """Stands in for the `copy` module inside moto's transaction code."""
+
+        def __init__(self, addressed: dict[str, set[_Key]]) -> None:
+            self._addressed = addressed
+            self._snapshots: dict[int, Table] = {}
+
+        def deepcopy(self, value: Any, memo: Any = None) -> Any:
+            if isinstance(value, Table):
+                if id(value) not in self._snapshots:
+                    self._snapshots[id(value)] = snapshot(value, self._addressed.get(value.name, set()))
+                return self._snapshots[id(value)]
+            return copy.deepcopy(value, memo)
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        setattr(models, "copy", _SnapshotOnce(targets(transact_items)))  # noqa: B010 - moto's module global
+        try:
+            original(self, transact_items)
+        finally:
+            setattr(models, "copy", copy)  # noqa: B010
+
+    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+def _typed(serialized: str) -> dict[str, Any]:
+    """The typed attribute value a key was recorded with (`str` of a dict, see `targets`)."""
+    import ast
+
+    value: dict[str, Any] = ast.literal_eval(serialized)
+    return value

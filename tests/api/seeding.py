@@ -1,0 +1,40 @@
+"""Data made straight through the stores, for tests that need thousands of items.
+
+Registering a thousand users through the API would spend the test's time in Cognito; what
+these tests measure is the cost of reading, so the writes go through the same data-access
+code the handlers use, and the stream worker processes them as usual.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from conduit.articles import store as articles
+from conduit.articles.store import Article
+from conduit.clock import now_iso
+from conduit.profiles import store as follows
+from conduit.users import store as users
+from conduit.users.store import User
+
+
+def author(name: str) -> str:
+    """A user with a profile (no Cognito identity: it never signs in); returns its id."""
+    now = datetime.now(UTC)
+    user_id = str(uuid.uuid4())
+    users.create(
+        User(user_id, name, f"{name}@example.com", bio=None, image=None, created_at=now, updated_at=now)
+    )
+    return user_id
+
+
+def article(author_id: str, title: str, tags: tuple[str, ...] = ()) -> Article:
+    now = now_iso()
+    slug = f"{title.lower()}-{uuid.uuid4().hex[:8]}"
+    created = Article(str(uuid.uuid4()), slug, title, "description", "body", tags, author_id, now, now)
+    articles.create(created)
+    return created
+
+
+def follow(follower_id: str, followee_id: str) -> None:
+    follows.follow(follower_id, followee_id)
