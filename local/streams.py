@@ -21,6 +21,10 @@ from conduit.routes import WORKERS, StreamWorker
 from local.gateway import LambdaContext, load_handler
 
 
+#: DynamoDB calls the pump itself makes (to find the streams), not the worker.
+POLLING_CALLS = frozenset({"DescribeTable"})
+
+
 @dataclass
 class _Shard:
     stream_arn: str

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conduit.routes import ROUTES, WORKERS, Auth, Route
+from conduit.routes import ROUTES, WORKERS, Auth, Route, TableGrant
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT.parent / "shared" / "realworld-spec" / "openapi.yml"
@@ -65,3 +65,10 @@ def test_auth_required_exactly_where_the_spec_asks_for_a_token(route: Route) -> 
     operation = _spec_operations()[route.route_key]
 
     assert ("security" in operation) == (route.auth is Auth.REQUIRED)
+
+
+def test_no_function_may_scan_a_table() -> None:
+    """Request paths read by key; a Scan grant would let one creep in unnoticed."""
+    grants = [g for declared in (*ROUTES, *WORKERS) for g in declared.grants]
+
+    assert not [g for g in grants if isinstance(g, TableGrant) and "Scan" in g.actions]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,10 +11,10 @@ import pytest
 from werkzeug.datastructures import Headers
 from werkzeug.test import Client, TestResponse
 
-from conduit.routes import Route, TableGrant, UserPoolGrant
+from conduit.routes import WORKERS, Grant, TableGrant, UserPoolGrant
 from local.emulator import CallLog
 from local.gateway import LocalGateway
-from local.streams import StreamPump
+from local.streams import POLLING_CALLS, StreamPump
 
 PASSWORD = "correct-horse"
 
@@ -38,12 +39,12 @@ class Reply:
         return json.loads(self.text)
 
 
-def assert_within_grants(route: Route, calls: CallLog) -> None:
-    """A handler may call only what its route-table entry grants: the IAM policy derives from it."""
-    dynamodb = {a for g in route.grants if isinstance(g, TableGrant) for a in g.actions}
-    cognito = {a for g in route.grants if isinstance(g, UserPoolGrant) for a in g.actions}
-    assert set(calls.dynamodb) <= dynamodb, f"{route.name} calls DynamoDB {set(calls.dynamodb) - dynamodb}"
-    assert set(calls.cognito) <= cognito, f"{route.name} calls Cognito {set(calls.cognito) - cognito}"
+def assert_within_grants(name: str, grants: Sequence[Grant], calls: CallLog) -> None:
+    """A function may call only what its declaration grants: its IAM policy derives from it."""
+    dynamodb = {a for g in grants if isinstance(g, TableGrant) for a in g.actions}
+    cognito = {a for g in grants if isinstance(g, UserPoolGrant) for a in g.actions}
+    assert set(calls.dynamodb) <= dynamodb, f"{name} calls DynamoDB {set(calls.dynamodb) - dynamodb}"
+    assert set(calls.cognito) <= cognito, f"{name} calls Cognito {set(calls.cognito) - cognito}"
 
 
 @dataclass
@@ -76,7 +77,7 @@ class Api:
             response = self.client.open(path, method=method, headers=all_headers)
         matched = self.gateway.match(method, path.split("?")[0])
         if matched is not None:
-            assert_within_grants(matched[0], self.calls)
+            assert_within_grants(matched[0].name, matched[0].grants, self.calls)
         self.settle()
         return Reply.of(response)
 
@@ -85,6 +86,11 @@ class Api:
         later when deployed; the calls it makes are not the request's."""
         recorded = list(self.calls.calls)
         self.streams.drain()
+        worker_calls = CallLog(
+            [c for c in self.calls.calls[len(recorded) :] if c.operation not in POLLING_CALLS]
+        )
+        for worker in WORKERS:  # one worker today; with more, each would need its own log
+            assert_within_grants(worker.name, worker.grants, worker_calls)
         self.calls.calls[:] = recorded
 
     def register(self, username: str, email: str | None = None, password: str = PASSWORD) -> dict[str, Any]:

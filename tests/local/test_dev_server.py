@@ -85,6 +85,25 @@ def test_the_dev_server_serves_a_whole_session_over_http(server: tuple[str, Any]
     assert call(base, "GET", "/user") == (401, {"errors": {"token": ["is missing"]}})
 
 
+def test_the_dev_server_runs_the_stream_worker_so_feeds_fill(server: tuple[str, Any]) -> None:
+    base, _ = server
+    tokens = {}
+    for name in ("writer", "reader"):
+        user = {"username": name, "email": f"{name}@example.com", "password": "jakejake"}
+        tokens[name] = call(base, "POST", "/users", {"user": user})[1]["user"]["token"]
+    call(base, "POST", "/profiles/writer/follow", token=tokens["reader"])
+    article = {"title": "Hello", "description": "d", "body": "b", "tagList": ["news"]}
+
+    status, _ = call(base, "POST", "/articles", {"article": article}, token=tokens["writer"])
+
+    assert status == 201
+    deadline = time.monotonic() + 10
+    while call(base, "GET", "/articles/feed", token=tokens["reader"])[1]["articlesCount"] == 0:
+        assert time.monotonic() < deadline, "the stream worker never delivered the article to the feed"
+        time.sleep(0.1)
+    assert call(base, "GET", "/tags")[1] == {"tags": ["news"]}
+
+
 def test_ctrl_c_stops_the_dev_server_cleanly(server: tuple[str, subprocess.Popen[str]]) -> None:
     _, process = server
 

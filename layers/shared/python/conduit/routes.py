@@ -78,41 +78,34 @@ class Route:
         return self.name
 
 
-_READ_PROFILE = TableGrant(USERS, ("GetItem", "BatchGetItem"))
-_READ_USERS = TableGrant(USERS, ("BatchGetItem",))
-# A page of articles: the listing Query, then one BatchGetItem for the articles, their authors,
-# and the caller's favorited and following flags.
+_PROFILE = TableGrant(USERS, ("GetItem",))
+# The authors of what a response shows and the caller's flags on them: one BatchGetItem each.
+_AUTHORS_AND_FLAGS = (
+    TableGrant(USERS, ("BatchGetItem",)),
+    TableGrant(FAVORITES, ("BatchGetItem",)),
+    TableGrant(FOLLOWS, ("BatchGetItem",)),
+)
+# A page of articles: the listing Query (and the counter, beside a cursor Query), then one
+# BatchGetItem round for the articles, their authors and the caller's flags.
 _READ_PAGE = (
     TableGrant(LISTINGS, ("Query", "GetItem")),
     TableGrant(ARTICLES, ("BatchGetItem",)),
-    TableGrant(FAVORITES, ("BatchGetItem",)),
-    TableGrant(FOLLOWS, ("BatchGetItem",)),
+    *_AUTHORS_AND_FLAGS,
 )
-# One article by slug: the slug claim, the article, then its author and the caller's flags.
-_READ_ARTICLE = (
-    TableGrant(ARTICLES, ("GetItem", "BatchGetItem")),
-    TableGrant(USERS, ("BatchGetItem",)),
-    TableGrant(FAVORITES, ("BatchGetItem",)),
-    TableGrant(FOLLOWS, ("BatchGetItem",)),
-)
-# The items an article write touches in one transaction: the article, its slug claim, and its
-# entries and counters in every listing it belongs to.
-_WRITE_ARTICLE = (
-    TableGrant(
-        ARTICLES, ("GetItem", "BatchGetItem", "TransactWriteItems", "PutItem", "UpdateItem", "DeleteItem")
-    ),
-    TableGrant(LISTINGS, ("PutItem", "UpdateItem", "DeleteItem")),
-    TableGrant(USERS, ("BatchGetItem",)),
-    TableGrant(FAVORITES, ("BatchGetItem",)),
-    TableGrant(FOLLOWS, ("BatchGetItem",)),
-)
-_FAVORITE = (
-    TableGrant(ARTICLES, ("GetItem", "BatchGetItem", "TransactWriteItems", "UpdateItem")),
-    TableGrant(FAVORITES, ("BatchGetItem", "PutItem", "DeleteItem")),
-    TableGrant(LISTINGS, ("PutItem", "UpdateItem", "DeleteItem")),
-    TableGrant(USERS, ("BatchGetItem",)),
-    TableGrant(FOLLOWS, ("BatchGetItem",)),
-)
+# Favoriting writes the favorite, the article's counter and the user's favorites lists in one
+# transaction, then shows the article.
+_FAVORITE_WRITE = ("TransactWriteItems", "UpdateItem")
+
+
+def _favorite_grants(*item_actions: str) -> tuple[Grant, ...]:
+    return (
+        TableGrant(ARTICLES, ("GetItem", *_FAVORITE_WRITE)),
+        TableGrant(FAVORITES, ("BatchGetItem", *item_actions)),
+        TableGrant(LISTINGS, ("UpdateItem", *item_actions)),
+        TableGrant(USERS, ("BatchGetItem",)),
+        TableGrant(FOLLOWS, ("BatchGetItem",)),
+    )
+
 
 ROUTES: tuple[Route, ...] = (
     Route(
@@ -135,7 +128,7 @@ ROUTES: tuple[Route, ...] = (
         path="/api/users/login",
         handler="users.login.handler",
         auth=Auth.NONE,
-        grants=(_READ_PROFILE, UserPoolGrant(USER_POOL, ("InitiateAuth",))),
+        grants=(_PROFILE, UserPoolGrant(USER_POOL, ("InitiateAuth",))),
     ),
     Route(
         name="GetCurrentUser",
@@ -143,7 +136,7 @@ ROUTES: tuple[Route, ...] = (
         path="/api/user",
         handler="users.get_current.handler",
         auth=Auth.REQUIRED,
-        grants=(_READ_PROFILE,),
+        grants=(_PROFILE,),
     ),
     Route(
         name="UpdateCurrentUser",
@@ -165,7 +158,7 @@ ROUTES: tuple[Route, ...] = (
         path="/api/profiles/{username}",
         handler="profiles.get.handler",
         auth=Auth.OPTIONAL,
-        grants=(_READ_PROFILE, TableGrant(FOLLOWS, ("GetItem",))),
+        grants=(_PROFILE, TableGrant(FOLLOWS, ("GetItem",))),
     ),
     Route(
         name="FollowUser",
@@ -173,7 +166,7 @@ ROUTES: tuple[Route, ...] = (
         path="/api/profiles/{username}/follow",
         handler="profiles.follow.handler",
         auth=Auth.REQUIRED,
-        grants=(_READ_PROFILE, TableGrant(FOLLOWS, ("PutItem",))),
+        grants=(_PROFILE, TableGrant(FOLLOWS, ("PutItem",))),
     ),
     Route(
         name="UnfollowUser",
@@ -181,7 +174,7 @@ ROUTES: tuple[Route, ...] = (
         path="/api/profiles/{username}/follow",
         handler="profiles.unfollow.handler",
         auth=Auth.REQUIRED,
-        grants=(_READ_PROFILE, TableGrant(FOLLOWS, ("DeleteItem",))),
+        grants=(_PROFILE, TableGrant(FOLLOWS, ("DeleteItem",))),
     ),
     Route(
         name="ListArticles",
@@ -189,7 +182,7 @@ ROUTES: tuple[Route, ...] = (
         path="/api/articles",
         handler="articles.list.handler",
         auth=Auth.OPTIONAL,
-        grants=(_READ_USERS, *_READ_PAGE),
+        grants=_READ_PAGE,
     ),
     Route(
         name="FeedArticles",
@@ -197,7 +190,7 @@ ROUTES: tuple[Route, ...] = (
         path="/api/articles/feed",
         handler="articles.feed.handler",
         auth=Auth.REQUIRED,
-        grants=(_READ_USERS, *_READ_PAGE),
+        grants=_READ_PAGE,
     ),
     Route(
         name="CreateArticle",
@@ -205,7 +198,12 @@ ROUTES: tuple[Route, ...] = (
         path="/api/articles",
         handler="articles.create.handler",
         auth=Auth.REQUIRED,
-        grants=_WRITE_ARTICLE,
+        grants=(
+            # slug candidates, the slug claim on a lost race, and the one transaction
+            TableGrant(ARTICLES, ("BatchGetItem", "GetItem", "TransactWriteItems", "PutItem")),
+            TableGrant(LISTINGS, ("PutItem", "UpdateItem")),
+            *_AUTHORS_AND_FLAGS,
+        ),
     ),
     Route(
         name="GetArticle",
@@ -213,7 +211,7 @@ ROUTES: tuple[Route, ...] = (
         path="/api/articles/{slug}",
         handler="articles.get.handler",
         auth=Auth.OPTIONAL,
-        grants=_READ_ARTICLE,
+        grants=(TableGrant(ARTICLES, ("GetItem",)), *_AUTHORS_AND_FLAGS),
     ),
     Route(
         name="UpdateArticle",
@@ -221,7 +219,14 @@ ROUTES: tuple[Route, ...] = (
         path="/api/articles/{slug}",
         handler="articles.update.handler",
         auth=Auth.REQUIRED,
-        grants=_WRITE_ARTICLE,
+        grants=(
+            # a new title moves the slug claim in a transaction with the article
+            TableGrant(
+                ARTICLES,
+                ("GetItem", "BatchGetItem", "UpdateItem", "TransactWriteItems", "PutItem", "DeleteItem"),
+            ),
+            *_AUTHORS_AND_FLAGS,
+        ),
     ),
     Route(
         name="DeleteArticle",
@@ -229,7 +234,10 @@ ROUTES: tuple[Route, ...] = (
         path="/api/articles/{slug}",
         handler="articles.delete.handler",
         auth=Auth.REQUIRED,
-        grants=_WRITE_ARTICLE,
+        grants=(
+            TableGrant(ARTICLES, ("GetItem", "TransactWriteItems", "DeleteItem")),
+            TableGrant(LISTINGS, ("DeleteItem", "UpdateItem")),
+        ),
     ),
     Route(
         name="FavoriteArticle",
@@ -237,7 +245,7 @@ ROUTES: tuple[Route, ...] = (
         path="/api/articles/{slug}/favorite",
         handler="favorites.favorite.handler",
         auth=Auth.REQUIRED,
-        grants=_FAVORITE,
+        grants=_favorite_grants("PutItem"),
     ),
     Route(
         name="UnfavoriteArticle",
@@ -245,7 +253,7 @@ ROUTES: tuple[Route, ...] = (
         path="/api/articles/{slug}/favorite",
         handler="favorites.unfavorite.handler",
         auth=Auth.REQUIRED,
-        grants=_FAVORITE,
+        grants=_favorite_grants("DeleteItem"),
     ),
     Route(
         name="ListComments",
@@ -319,7 +327,7 @@ WORKERS: tuple[StreamWorker, ...] = (
             TableGrant(FOLLOWS, ("Query",), indexes=("byFollowee",)),
             TableGrant(LISTINGS, ("Query", "TransactWriteItems", "PutItem", "UpdateItem", "DeleteItem")),
             TableGrant(FAVORITES, ("Query", "TransactWriteItems", "DeleteItem"), indexes=("byArticle",)),
-            TableGrant(COMMENTS, ("Query", "BatchWriteItem", "DeleteItem")),
+            TableGrant(COMMENTS, ("Query", "BatchWriteItem")),
         ),
     ),
 )
