@@ -20,7 +20,6 @@ from conduit.resources import DEFAULT_REGION
 from conduit.routes import WORKERS, StreamWorker
 from local.gateway import LambdaContext, load_handler
 
-
 #: DynamoDB calls the pump itself makes (to find the streams), not the worker.
 POLLING_CALLS = frozenset({"DescribeTable"})
 
