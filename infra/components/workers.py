@@ -21,7 +21,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from conduit.resources import Table
-from conduit.routes import StreamWorker, TableGrant, UserPoolGrant
+from conduit.routes import StreamWorker, tables_used, uses_user_pool
 from infra.components.data import table_construct_id
 from infra.components.runtime import Runtime
 from infra.errors import InfraError
@@ -38,15 +38,6 @@ PARALLELIZATION_FACTOR = 1
 #: existed (or while it was disabled) is skipped.
 STARTING_POSITION = lambda_.StartingPosition.TRIM_HORIZON
 DLQ_SUFFIX = "-dlq"
-
-
-def worker_tables(worker: StreamWorker) -> tuple[Table, ...]:
-    """The tables a worker is granted, in grant order: only their variables reach its environment."""
-    return tuple(dict.fromkeys(g.table for g in worker.grants if isinstance(g, TableGrant)))
-
-
-def worker_uses_user_pool(worker: StreamWorker) -> bool:
-    return any(isinstance(g, UserPoolGrant) for g in worker.grants)
 
 
 class Workers(Construct):
@@ -84,8 +75,8 @@ class Worker(Construct):
             memory_mb=worker.memory_mb,
             timeout_seconds=worker.timeout_seconds,
             grants=worker.grants,
-            tables=worker_tables(worker),
-            user_pool=worker_uses_user_pool(worker),
+            tables=tables_used(worker),
+            user_pool=uses_user_pool(worker),
         )
         self.dead_letter_queue = sqs.Queue(
             self,

@@ -16,7 +16,7 @@ import pytest
 from tests.api.conftest import Api
 from tests.api.publishing import publish
 
-SMALL, LARGE = 1, 12
+SMALL, LARGE = 1, 6
 
 
 def calls_of(api: Api, method: str, path: str, token: str | None = None, body: object = None) -> Counter[str]:

@@ -335,9 +335,12 @@ WORKERS: tuple[StreamWorker, ...] = (
 ROUTES_BY_NAME: dict[str, Route] = {r.name: r for r in ROUTES}
 
 
-def tables_used(route: Route) -> tuple[Table, ...]:
-    return tuple(dict.fromkeys(g.table for g in route.grants if isinstance(g, TableGrant)))
+def tables_used(declared: Route | StreamWorker) -> tuple[Table, ...]:
+    """The tables a function is granted, in grant order: only theirs reach its environment."""
+    return tuple(dict.fromkeys(g.table for g in declared.grants if isinstance(g, TableGrant)))
 
 
-def uses_user_pool(route: Route) -> bool:
-    return route.auth is not Auth.NONE or any(isinstance(g, UserPoolGrant) for g in route.grants)
+def uses_user_pool(declared: Route | StreamWorker) -> bool:
+    """Whether a function needs the pool's ids: to verify tokens, or to call Cognito."""
+    verifies_tokens = isinstance(declared, Route) and declared.auth is not Auth.NONE
+    return verifies_tokens or any(isinstance(g, UserPoolGrant) for g in declared.grants)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from conduit.articles.reading import ArticleView
-from conduit.comments.service import CommentView
-from conduit.listings.store import Page
-from conduit.profiles.service import Profile
-from conduit.users.store import User
+if TYPE_CHECKING:  # only types: a user function must not import the article modules
+    from conduit.articles.reading import ArticleView
+    from conduit.comments.service import CommentView
+    from conduit.listings.store import Page
+    from conduit.profiles.service import Profile
+    from conduit.users.store import User
 
 
 def user_document(user: User, token: str) -> dict[str, Any]:

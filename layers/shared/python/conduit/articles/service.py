@@ -109,14 +109,15 @@ def delete(slug: str, caller: str) -> None:
 
 
 def favorite(slug: str, caller: str, favorited: bool) -> ArticleView:
+    """Favorite or unfavorite; doing what is already done changes nothing and is no error.
+    Either way the caller's flag is now `favorited` (the flag read beside the author is only
+    eventually consistent, so it is not asked)."""
     article = _find(slug)
-    changed = favorites.add(caller, article) if favorited else favorites.remove(caller, article)
-    if changed:
+    if favorites.add(caller, article) if favorited else favorites.remove(caller, article):
         article = replace(article, favorites_count=article.favorites_count + (1 if favorited else -1))
     else:
-        article = _find(slug)  # nothing to do, or it changed under us: show what is there now
-    view = reading.view(article, caller)
-    return replace(view, favorited=favorited) if changed else view
+        article = _find(slug)  # nothing to do, or a race: show the count as it is now
+    return replace(reading.view(article, caller), favorited=favorited)
 
 
 def list_articles(
