@@ -12,7 +12,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .PHONY: install dev test lint format stage-tools synth deploy destroy clean
 
-$(INSTALLED): requirements-dev.txt layers/dependencies/requirements.txt
+$(INSTALLED): requirements-dev.txt layers/dependencies/requirements.txt bench/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
