@@ -7,6 +7,7 @@ the feed is up to date when the next request reads it, as it is a moment later w
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -20,6 +21,8 @@ from conduit.resources import DEFAULT_REGION
 from conduit.routes import WORKERS, StreamWorker
 from local.gateway import LambdaContext, load_handler
 
+_log = logging.getLogger(__name__)
+
 #: DynamoDB calls the pump itself makes (to find the streams), not the worker.
 POLLING_CALLS = frozenset({"DescribeTable"})
 
@@ -29,6 +32,7 @@ class _Shard:
     stream_arn: str
     shard_id: str
     iterator: str | None
+    failures: int = 0  # consecutive failed deliveries of the batch at `iterator`
 
 
 @dataclass
@@ -60,14 +64,17 @@ class StreamPump:
         with self._lock:
             self._shards.clear()
 
-    def drain(self) -> int:
-        """Deliver every record written so far; returns how many were delivered."""
+    def drain(self, dead_letter: bool = False) -> int:
+        """Deliver every record written so far; returns how many were delivered.
+
+        A batch the worker fails stays where it is and is retried by the next drain; with
+        `dead_letter`, after the worker's retries it is logged as dead-lettered and skipped,
+        as the deployed mapping sends it to the queue. Without, the failure is raised (tests)."""
         with self._lock:
             if not self._shards:
                 self._discover()
             streams = boto3.client("dynamodbstreams")
-            delivered = 0
-            progressing = True
+            delivered, progressing = 0, True
             while progressing:
                 progressing = False
                 for shard in self._shards.values():
@@ -76,22 +83,29 @@ class StreamPump:
                     page = streams.get_records(ShardIterator=shard.iterator, Limit=self.batch_size)
                     records = page.get("Records", [])
                     if records:
-                        for worker in WORKERS:
-                            _invoke(worker, shard.stream_arn, records)
-                        delivered += len(records)
-                        progressing = True
+                        self._deliver(shard, records, dead_letter)
+                        delivered, progressing = delivered + len(records), True
                     shard.iterator = page.get("NextShardIterator")
             return delivered
+
+    def _deliver(self, shard: _Shard, records: list[dict[str, Any]], dead_letter: bool) -> None:
+        try:
+            for worker in WORKERS:
+                _invoke(worker, shard.stream_arn, records)
+        except Exception:
+            shard.failures += 1
+            if not dead_letter or shard.failures <= max(w.max_retries for w in WORKERS):
+                raise
+            _log.exception("batch dead-lettered after retries: %s", [r["eventID"] for r in records])
+        shard.failures = 0
 
     def pump(self, stop: threading.Event, interval_seconds: float = 0.2) -> None:
         """Drain until `stop` is set (the dev server's background thread)."""
         while not stop.is_set():
             try:
-                self.drain()
-            except Exception:  # keep serving; the worker's own log says what failed
-                import logging
-
-                logging.getLogger(__name__).exception("stream pump failed")
+                self.drain(dead_letter=True)
+            except Exception:  # keep serving; retried at the next turn
+                _log.exception("stream worker failed; will retry")
             stop.wait(interval_seconds)
 
 
