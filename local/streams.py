@@ -60,10 +60,6 @@ class StreamPump:
                         )["ShardIterator"]
                         self._shards[key] = _Shard(arn, shard["ShardId"], iterator)
 
-    def reset(self) -> None:
-        with self._lock:
-            self._shards.clear()
-
     def drain(self, dead_letter: bool = False) -> int:
         """Deliver every record written so far; returns how many were delivered.
 
