@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
+import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
-from conduit import settings
+from conduit import settings, streams
 from conduit.resources import COMMENTS, FAVORITES, FOLLOWS
+from conduit.routes import WORKERS
 from local.gateway import LambdaContext, load_handler
 from local.streams import StreamPump
 from tests.api.conftest import Api
@@ -94,3 +97,26 @@ def test_a_record_that_fails_is_reported_alone_for_retry(api: Api) -> None:
     result = worker({"Records": [good, bad]}, context)
 
     assert result == {"batchItemFailures": [{"itemIdentifier": "2"}]}
+
+
+def test_the_local_pump_retries_a_failing_batch_then_dead_letters_it(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(record: object) -> None:
+        raise RuntimeError("worker bug")
+
+    monkeypatch.setattr(streams, "handle", broken)
+    api.register("jake")  # the profile write is not streamed; a follow is
+    token = api.register("anne")["token"]
+    pump = StreamPump()
+    pump.drain()  # nothing streamed yet but the users: no worker calls fail on them
+    api.client.post("/api/profiles/jake/follow", headers={"Authorization": f"Token {token}"})
+    retries = max(worker.max_retries for worker in WORKERS)
+
+    for _ in range(retries):
+        with pytest.raises(BatchProcessingError):  # Lambda would retry the whole batch
+            pump.drain(dead_letter=True)
+    skipped = pump.drain(dead_letter=True)
+
+    assert skipped == 1
+    assert pump.drain(dead_letter=True) == 0
