@@ -7,7 +7,9 @@ from conduit.profiles import service
 
 def follow(request: ApiRequest) -> HttpResponse:
     caller = request.require_caller()
-    return json_response(profile_document(service.follow(request.path["username"], caller.user_id)))
+    return json_response(
+        profile_document(service.set_following(request.path["username"], caller.user_id, following=True))
+    )
 
 
 handler = lambda_handler("FollowUser", follow)

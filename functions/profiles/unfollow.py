@@ -7,7 +7,9 @@ from conduit.profiles import service
 
 def unfollow(request: ApiRequest) -> HttpResponse:
     caller = request.require_caller()
-    return json_response(profile_document(service.unfollow(request.path["username"], caller.user_id)))
+    return json_response(
+        profile_document(service.set_following(request.path["username"], caller.user_id, following=False))
+    )
 
 
 handler = lambda_handler("UnfollowUser", unfollow)

@@ -31,17 +31,10 @@ def get(username: str, viewer_id: str | None) -> Profile:
     return Profile(user, following)
 
 
-def follow(username: str, follower_id: str) -> Profile:
+def set_following(username: str, follower_id: str, following: bool) -> Profile:
+    """Follow or unfollow; doing what is already done is no error (the edge's key is fixed)."""
     user = _find(username)
     if user.user_id == follower_id:
-        raise ValidationFailed.on("username", "can't follow yourself")
-    store.follow(follower_id, user.user_id)
-    return Profile(user, following=True)
-
-
-def unfollow(username: str, follower_id: str) -> Profile:
-    user = _find(username)
-    if user.user_id == follower_id:
-        raise ValidationFailed.on("username", "can't unfollow yourself")
-    store.unfollow(follower_id, user.user_id)
-    return Profile(user, following=False)
+        raise ValidationFailed.on("username", f"can't {'follow' if following else 'unfollow'} yourself")
+    (store.follow if following else store.unfollow)(follower_id, user.user_id)
+    return Profile(user, following)
