@@ -46,14 +46,17 @@ stage-tools: $(INSTALLED) $(NODE_INSTALLED)
 	@test -n "$(STAGE)" || { echo "usage: make synth|deploy|destroy STAGE=<name>"; exit 1; }
 	$(PY) scripts/build_layers.py
 
+# Extra stage settings, e.g. CDK_CONTEXT="-c alarmEmail=me@example.com" (see docs/operations.md).
+CDK_CONTEXT ?=
+
 synth: stage-tools
-	npx cdk synth -c stage=$(STAGE) --quiet
+	npx cdk synth -c stage=$(STAGE) $(CDK_CONTEXT) --quiet
 
 deploy: stage-tools
-	npx cdk deploy -c stage=$(STAGE)
+	npx cdk deploy -c stage=$(STAGE) $(CDK_CONTEXT)
 
 destroy: stage-tools
-	npx cdk destroy -c stage=$(STAGE) --force
+	npx cdk destroy -c stage=$(STAGE) $(CDK_CONTEXT) --force
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out build .pytest_cache .mypy_cache .ruff_cache

@@ -25,6 +25,7 @@ _fix_sys_path()
 
 from aws_cdk import App  # noqa: E402
 
+from infra.checks import add_policy_checks  # noqa: E402
 from infra.config import StageConfig  # noqa: E402
 from infra.errors import InfraError  # noqa: E402
 from infra.stack import ConduitStack  # noqa: E402
@@ -37,6 +38,7 @@ def build(app: App) -> ConduitStack:
 
 def main() -> None:
     app = App()
+    add_policy_checks(app)
     try:
         build(app)
     except InfraError as error:

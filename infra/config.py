@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from conduit.resources import APP_NAME
+from conduit.resources import APP_NAME, TABLES
 from infra import layers
 from infra.errors import InfraError
 
@@ -21,13 +21,39 @@ RETAIN_KEY = "retain"
 PROTECTED_STAGES_KEY = "protectedStages"
 DEPENDENCY_LAYER_DIR_KEY = "dependencyLayerDir"
 LOG_LEVEL_KEY = "logLevel"
+THROTTLE_RATE_KEY = "throttleRate"
+THROTTLE_BURST_KEY = "throttleBurst"
+ALARM_EMAIL_KEY = "alarmEmail"
+#: `-c tableOverride.<key>=<table name>` (and, for a table with a stream,
+#: `-c tableStreamOverride.<key>=<stream ARN>`): run the stage on an existing table, e.g. one
+#: restored from a point-in-time backup (docs/operations.md).
+TABLE_OVERRIDE_PREFIX = "tableOverride."
+TABLE_STREAM_OVERRIDE_PREFIX = "tableStreamOverride."
+
+#: API stage throttling when the context says nothing: steady requests per second, and the
+#: burst API Gateway absorbs above it. Far above what a demo sees, far below the account's
+#: 10,000 rps, so one stage cannot starve the others (or run up a bill) on its own.
+DEFAULT_THROTTLE_RATE = 100
+DEFAULT_THROTTLE_BURST = 200
 
 _STAGE = re.compile(r"[a-z0-9-]{1,20}")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _TRUE = ("true", "1", "yes")
 _FALSE = ("false", "0", "no", "")
+#: Enough to catch a typo (a missing `@` or domain); SNS itself confirms the address.
+_TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
+_STREAM_ARN = re.compile(r"arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table/[A-Za-z0-9_.-]+/stream/\S+")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 ContextReader = Callable[[str], object]
+
+
+@dataclass(frozen=True)
+class TableOverride:
+    """An existing table (not managed by the stack) that stands for a declared one."""
+
+    table_name: str
+    stream_arn: str | None = None
 
 
 @dataclass(frozen=True)
@@ -39,7 +65,15 @@ class StageConfig:
     dependency_layer_dir: Path
     #: True when that folder was given by context (a placeholder for tests), not built by pip.
     dependency_layer_overridden: bool
+    #: Powertools log level of every function (`-c logLevel=DEBUG`); INFO on every stage unless given.
     log_level: str = "INFO"
+    #: `$default` stage throttling (`-c throttleRate=...`, `-c throttleBurst=...`).
+    throttle_rate: int = DEFAULT_THROTTLE_RATE
+    throttle_burst: int = DEFAULT_THROTTLE_BURST
+    #: Subscribed to the alarm topic when given (`-c alarmEmail=you@example.com`).
+    alarm_email: str | None = None
+    #: Table key -> existing table the stage uses instead of creating its own.
+    table_overrides: dict[str, TableOverride] = field(default_factory=dict)
 
     @property
     def stack_name(self) -> str:
@@ -60,6 +94,12 @@ class StageConfig:
             dependency_layer_dir=layer_dir,
             dependency_layer_overridden=overridden,
             log_level=_log_level(context(LOG_LEVEL_KEY)),
+            throttle_rate=_positive_int(THROTTLE_RATE_KEY, context(THROTTLE_RATE_KEY), DEFAULT_THROTTLE_RATE),
+            throttle_burst=_positive_int(
+                THROTTLE_BURST_KEY, context(THROTTLE_BURST_KEY), DEFAULT_THROTTLE_BURST
+            ),
+            alarm_email=_email(context(ALARM_EMAIL_KEY)),
+            table_overrides=_table_overrides(context),
         )
 
 
@@ -114,3 +154,49 @@ def _log_level(value: object) -> str:
     if level not in _LOG_LEVELS:
         raise InfraError(f"invalid `-c {LOG_LEVEL_KEY}={value}`: use one of {', '.join(_LOG_LEVELS)}")
     return level
+
+
+def _positive_int(key: str, value: object, default: int) -> int:
+    if value is None or value == "":
+        return default
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit() or int(text) < 1:
+        raise InfraError(f"invalid `-c {key}={value}`: use a whole number of at least 1")
+    return int(text)
+
+
+def _email(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
+    if not _EMAIL.fullmatch(text):
+        raise InfraError(f"invalid `-c {ALARM_EMAIL_KEY}={value}`: use an email address")
+    return text
+
+
+def _table_overrides(context: ContextReader) -> dict[str, TableOverride]:
+    overrides = {}
+    for table in TABLES:
+        name = context(TABLE_OVERRIDE_PREFIX + table.key)
+        stream = context(TABLE_STREAM_OVERRIDE_PREFIX + table.key)
+        if name is None or name == "":
+            if stream is not None:
+                raise InfraError(
+                    f"`-c {TABLE_STREAM_OVERRIDE_PREFIX}{table.key}` "
+                    f"needs `-c {TABLE_OVERRIDE_PREFIX}{table.key}`"
+                )
+            continue
+        if not _TABLE_NAME.fullmatch(str(name)):
+            raise InfraError(f"invalid `-c {TABLE_OVERRIDE_PREFIX}{table.key}={name}`: not a table name")
+        if table.stream and (stream is None or not _STREAM_ARN.fullmatch(str(stream))):
+            raise InfraError(
+                f"table {table.key!r} feeds a stream worker: also pass "
+                f"`-c {TABLE_STREAM_OVERRIDE_PREFIX}{table.key}=<LatestStreamArn of {name}>` "
+                "(enable its stream with NEW_AND_OLD_IMAGES first)"
+            )
+        if not table.stream and stream is not None:
+            raise InfraError(
+                f"table {table.key!r} has no stream: drop `-c {TABLE_STREAM_OVERRIDE_PREFIX}{table.key}`"
+            )
+        overrides[table.key] = TableOverride(str(name), str(stream) if table.stream else None)
+    return overrides

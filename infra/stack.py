@@ -13,6 +13,7 @@ from conduit.routes import ROUTES, WORKERS, Route, StreamWorker
 from infra.components.api import Api
 from infra.components.data import Data, table_construct_id
 from infra.components.identity import Identity
+from infra.components.monitoring import Monitoring, Watched
 from infra.components.runtime import Runtime
 from infra.components.workers import Workers
 from infra.config import DEPENDENCY_LAYER_DIR_KEY, StageConfig
@@ -41,11 +42,25 @@ class ConduitStack(Stack):
         Tags.of(self).add("app", APP_NAME)
         Tags.of(self).add("stage", config.stage)
 
-        self.data = Data(self, "Data", stage=config.stage, tables=tables, retain=config.retain)
+        self.data = Data(
+            self,
+            "Data",
+            stage=config.stage,
+            tables=tables,
+            retain=config.retain,
+            overrides=config.table_overrides,
+        )
         self.identity = Identity(self, "Identity", stage=config.stage, pool=USER_POOL, retain=config.retain)
         self.runtime = Runtime(self, "Runtime", config=config, data=self.data, identity=self.identity)
         self.api = Api(self, "Api", runtime=self.runtime, routes=routes)
         self.workers = Workers(self, "Workers", runtime=self.runtime, workers=workers)
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            config=config,
+            api=self.api,
+            watched=Watched.of(self.api, self.data, self.workers),
+        )
 
         CfnOutput(self, "ApiUrl", value=self.api.base_url, description="Base URL of the RealWorld API")
         CfnOutput(
@@ -76,6 +91,24 @@ class ConduitStack(Stack):
                 description=f"Dead-letter queue of {name}: stream batches it failed to process",
             )
             CfnOutput(self, f"{name}DeadLetterQueueName", value=queue.queue_name)
+        CfnOutput(
+            self,
+            "AlarmTopicArn",
+            value=self.monitoring.topic.topic_arn,
+            description="Every alarm of the stage notifies this topic: subscribe to it",
+        )
+        CfnOutput(
+            self,
+            "DashboardName",
+            value=self.monitoring.dashboard.dashboard_name,
+            description="CloudWatch dashboard of the stage",
+        )
+        CfnOutput(
+            self,
+            "ApiAccessLogGroup",
+            value=self.api.access_logs.log_group_name,
+            description="One JSON line per API request",
+        )
 
         if config.dependency_layer_overridden:
             Annotations.of(self).add_warning_v2(

@@ -1,14 +1,20 @@
-"""The DynamoDB tables, one per declaration in `conduit.resources.TABLES`."""
+"""The DynamoDB tables, one per declaration in `conduit.resources.TABLES`.
+
+A table can be replaced by an existing one (`-c tableOverride.<key>=<name>`), typically a
+point-in-time restore: the stack then references it and no longer manages a table of its own
+for that key (see docs/operations.md).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Annotations, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
 from conduit.resources import Index, Key, KeyType, Table
+from infra.config import TableOverride
 from infra.errors import InfraError
 
 _ATTRIBUTE_TYPES = {
@@ -33,10 +39,26 @@ class Data(Construct):
         stage: str,
         tables: Iterable[Table],
         retain: bool,
+        overrides: Mapping[str, TableOverride] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self._tables: dict[Table, dynamodb.Table] = {}
+        self._tables: dict[Table, dynamodb.ITable] = {}
         for declaration in tables:
+            override = (overrides or {}).get(declaration.key)
+            if override is not None:
+                self._tables[declaration] = dynamodb.Table.from_table_attributes(
+                    self,
+                    table_construct_id(declaration),
+                    table_name=override.table_name,
+                    table_stream_arn=override.stream_arn,
+                )
+                Annotations.of(self).add_warning_v2(
+                    f"conduit:tableOverride:{declaration.key}",
+                    f"table {declaration.key!r} is the existing table {override.table_name!r}, "
+                    "not managed by this stack: it keeps its own PITR, deletion protection and "
+                    "stream settings (docs/operations.md)",
+                )
+                continue
             table = dynamodb.Table(
                 self,
                 table_construct_id(declaration),
@@ -59,7 +81,7 @@ class Data(Construct):
     def declarations(self) -> tuple[Table, ...]:
         return tuple(self._tables)
 
-    def table(self, declaration: Table) -> dynamodb.Table:
+    def table(self, declaration: Table) -> dynamodb.ITable:
         try:
             return self._tables[declaration]
         except KeyError:

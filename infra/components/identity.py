@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cognito as cognito
+from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
 from conduit.resources import UserPool
@@ -35,8 +36,40 @@ class Identity(Construct):
                 require_symbols=False,
             ),
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            # LITE has all this pool uses (admin-created users, USER_PASSWORD_AUTH, refresh
+            # tokens, a password policy) at the lowest price per active user. ESSENTIALS adds
+            # managed login, passwordless sign-in and access-token customisation, PLUS threat
+            # protection: none is used by a demo API whose frontend posts a password.
+            feature_plan=cognito.FeaturePlan.LITE,
             removal_policy=RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY,
             deletion_protection=retain,
+        )
+        NagSuppressions.add_resource_suppressions(
+            self.user_pool,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-COG1",
+                    reason="The RealWorld spec's only password rule is a length (its example "
+                    "password is `jakejake`); the pool requires the declared minimum length "
+                    f"({policy.min_length}) and no character classes, or conforming clients break.",
+                ),
+                NagPackSuppression(
+                    id="AwsSolutions-COG2",
+                    reason="RealWorld has no MFA step: login is one POST of email and password "
+                    "that must return the token, so a second factor cannot be asked for.",
+                ),
+                NagPackSuppression(
+                    id="AwsSolutions-COG3",
+                    reason="Threat protection (advanced security) needs the PLUS feature plan; "
+                    "a demo API does not justify its per-user price. API throttling bounds "
+                    "credential stuffing, and Cognito's own lockout still applies.",
+                ),
+                NagPackSuppression(
+                    id="AwsSolutions-COG8",
+                    reason="LITE on purpose (see feature_plan above): PLUS only adds threat "
+                    "protection, which COG3 explains is not needed here.",
+                ),
+            ],
         )
         self.client = self.user_pool.add_client(
             "WebClient",

@@ -18,6 +18,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as lambda_event_sources
 from aws_cdk import aws_sqs as sqs
+from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
 from conduit.resources import Table
@@ -86,6 +87,17 @@ class Worker(Construct):
             enforce_ssl=True,
             retention_period=DLQ_RETENTION,
             removal_policy=RemovalPolicy.RETAIN if config.retain else RemovalPolicy.DESTROY,
+        )
+        NagSuppressions.add_resource_suppressions(
+            self.dead_letter_queue,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-SQS3",
+                    reason="This queue is itself the dead-letter queue of the stream mappings: "
+                    "nothing consumes it automatically, an operator inspects and redrives it "
+                    "(docs/operations.md), and an alarm fires on its first message.",
+                )
+            ],
         )
         function = self.handler.function
         on_failure = lambda_event_sources.SqsDlq(self.dead_letter_queue)  # grants sending to the queue

@@ -1,7 +1,8 @@
 """Synthesizes the CDK app in-process, offline, once per stage per session, and reads the template.
 
 The dependency layer is an empty placeholder folder (`-c dependencyLayerDir=...`), so no pip
-run, network or Docker is needed; the context comes from cdk.json like a real `cdk synth`.
+run, network or Docker is needed; the context comes from cdk.json like a real `cdk synth`, and
+cdk-nag's checks run on every synth as they do in `infra/app.py`.
 The readers below compute expectations from `conduit.resources` and `conduit.routes` alone,
 independently of infra/, so a declaration added there is checked with no test change.
 """
@@ -20,6 +21,7 @@ from aws_cdk.assertions import Template
 from conduit.resources import Table
 from conduit.routes import UNSIGNED_COGNITO_ACTIONS, Grant, Route, StreamWorker, TableGrant, UserPoolGrant
 from infra.app import build
+from infra.checks import add_policy_checks
 from infra.config import StageConfig
 from infra.paths import REPO_ROOT
 from infra.stack import ConduitStack
@@ -29,6 +31,13 @@ Resource = Mapping[str, Any]
 
 STAGE = "dev-alice"
 RETAINED_STAGE = "qa-keep"
+#: Context of the `configured` stage: every per-stage setting away from its default.
+CONFIGURED_CONTEXT = {
+    "logLevel": "DEBUG",
+    "throttleRate": "7",
+    "throttleBurst": "11",
+    "alarmEmail": "ops@example.com",
+}
 
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 #: Services whose permissions must name their resources: never `*` actions or `*` resources.
@@ -62,6 +71,7 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
                 **context,
             },
         )
+        add_policy_checks(app)
         if routes is None and workers is None:
             return build(app)
         declarations: dict[str, Any] = {}
@@ -87,6 +97,11 @@ def template(stack: ConduitStack) -> Template:
 @pytest.fixture(scope="session")
 def retained_stack(synth: Synth) -> ConduitStack:
     return synth(RETAINED_STAGE, retain="true")
+
+
+@pytest.fixture(scope="session")
+def configured_template(synth: Synth) -> Template:
+    return Template.from_stack(synth(STAGE, **CONFIGURED_CONTEXT))
 
 
 @pytest.fixture(scope="session")

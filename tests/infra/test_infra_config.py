@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from infra import layers
-from infra.config import StageConfig
+from infra.config import StageConfig, TableOverride
 from infra.errors import InfraError
 from infra.paths import REPO_ROOT
 
@@ -97,3 +97,62 @@ def test_log_level_defaults_to_info_and_accepts_a_powertools_level(tmp_path):
     assert read(tmp_path, stage="dev-alice", logLevel="debug").log_level == "DEBUG"
     with pytest.raises(InfraError, match="logLevel"):
         read(tmp_path, stage="dev-alice", logLevel="chatty")
+
+
+def test_throttling_defaults_to_100_requests_per_second_with_bursts_of_200(tmp_path):
+    config = read(tmp_path, stage="dev-alice")
+    assert (config.throttle_rate, config.throttle_burst) == (100, 200)
+
+
+def test_throttling_is_set_per_stage_by_context(tmp_path):
+    config = read(tmp_path, stage="dev-alice", throttleRate="5", throttleBurst=20)
+    assert (config.throttle_rate, config.throttle_burst) == (5, 20)
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "1.5", "fast", True])
+def test_invalid_throttle_value_is_rejected(tmp_path, value):
+    with pytest.raises(InfraError, match="throttleRate"):
+        read(tmp_path, stage="dev-alice", throttleRate=value)
+
+
+def test_alarm_email_is_optional_and_checked(tmp_path):
+    assert read(tmp_path, stage="dev-alice").alarm_email is None
+    assert read(tmp_path, stage="dev-alice", alarmEmail="ops@example.com").alarm_email == "ops@example.com"
+    with pytest.raises(InfraError, match="alarmEmail"):
+        read(tmp_path, stage="dev-alice", alarmEmail="ops-at-example")
+
+
+STREAM_ARN = (
+    "arn:aws:dynamodb:us-east-1:123456789012:table/conduit-prod-articles-r1/stream/2026-11-23T00:00:00.000"
+)
+
+
+def test_no_table_is_overridden_by_default(tmp_path):
+    assert read(tmp_path, stage="dev-alice").table_overrides == {}
+
+
+def test_table_override_names_an_existing_table_and_its_stream(tmp_path):
+    config = read(
+        tmp_path,
+        stage="prod",
+        **{"tableOverride.articles": "conduit-prod-articles-r1", "tableStreamOverride.articles": STREAM_ARN},
+    )
+    assert config.table_overrides == {"articles": TableOverride("conduit-prod-articles-r1", STREAM_ARN)}
+
+
+def test_override_of_a_streamed_table_needs_its_stream(tmp_path):
+    with pytest.raises(InfraError, match=r"tableStreamOverride\.articles"):
+        read(tmp_path, stage="prod", **{"tableOverride.articles": "conduit-prod-articles-r1"})
+
+
+@pytest.mark.parametrize(
+    "context",
+    [
+        {"tableOverride.users": "no spaces allowed"},
+        {"tableOverride.users": "conduit-prod-users-r1", "tableStreamOverride.users": STREAM_ARN},
+        {"tableStreamOverride.articles": STREAM_ARN},
+    ],
+)
+def test_inconsistent_table_override_is_rejected(tmp_path, context):
+    with pytest.raises(InfraError, match=r"tableOverride|tableStreamOverride|table name"):
+        read(tmp_path, stage="prod", **context)

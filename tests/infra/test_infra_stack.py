@@ -7,16 +7,18 @@ workers have their own file, test_infra_workers.py.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from aws_cdk.assertions import Annotations, Match, Template
 
 from conduit.api.cors import CORS
-from conduit.resources import FOLLOWS, TABLES, USER_POOL, Key, KeyType, Table, powertools_env
+from conduit.resources import ARTICLES, FOLLOWS, TABLES, USER_POOL, Key, KeyType, Table, powertools_env
 from conduit.routes import ROUTES, WORKERS, Auth, Route, TableGrant, tables_used, uses_user_pool
 from infra.errors import InfraError
 from tests.infra.conftest import (
+    CONFIGURED_CONTEXT,
     GUARDED_PREFIXES,
     STAGE,
     XRAY_ACTIONS,
@@ -44,6 +46,9 @@ NAME_PROPERTIES = {
     "AWS::Logs::LogGroup": "LogGroupName",
     "AWS::ApiGatewayV2::Api": "Name",
     "AWS::SQS::Queue": "QueueName",
+    "AWS::SNS::Topic": "TopicName",
+    "AWS::CloudWatch::Alarm": "AlarmName",
+    "AWS::CloudWatch::Dashboard": "DashboardName",
 }
 
 
@@ -61,6 +66,12 @@ def key_schema(partition: Key, sort: Key | None) -> list[dict[str, str]]:
     if sort is not None:
         schema.append({"AttributeName": sort.name, "KeyType": "RANGE"})
     return schema
+
+
+def access_log_group_id(template: Template) -> str:
+    _, stage = only(template.find_resources("AWS::ApiGatewayV2::Stage"))
+    logical_id: str = stage["Properties"]["AccessLogSettings"]["DestinationArn"]["Fn::GetAtt"][0]
+    return logical_id
 
 
 def table_resource(template: Template, table: Table) -> Resource:
@@ -153,8 +164,31 @@ def test_every_function_logs_to_its_own_log_group_kept_one_month(template):
         f["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
         for f in template.find_resources("AWS::Lambda::Function").values()
     ]
-    assert sorted(used) == sorted(log_groups)
+    assert len(set(used)) == len(ROUTES) + len(WORKERS)
+    # Besides the functions' groups, only the API's access log group.
+    assert sorted(set(log_groups) - set(used)) == [access_log_group_id(template)]
     assert all(group["Properties"]["RetentionInDays"] == 30 for group in log_groups.values())
+
+
+def test_every_function_log_group_has_lambdas_default_name(template):
+    for name in [r.name for r in ROUTES] + [w.name for w in WORKERS]:
+        group_id = function(template, name)["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+        group = template.find_resources("AWS::Logs::LogGroup")[group_id]
+        assert group["Properties"]["LogGroupName"] == f"/aws/lambda/conduit-{STAGE}-{name}"
+
+
+def test_log_level_is_info_unless_the_stage_context_sets_it(template, configured_template):
+    for resource in template.find_resources("AWS::Lambda::Function").values():
+        assert resource["Properties"]["Environment"]["Variables"]["POWERTOOLS_LOG_LEVEL"] == "INFO"
+    for resource in configured_template.find_resources("AWS::Lambda::Function").values():
+        variables = resource["Properties"]["Environment"]["Variables"]
+        assert variables["POWERTOOLS_LOG_LEVEL"] == CONFIGURED_CONTEXT["logLevel"]
+        # The rest of the Powertools settings stays what conduit.resources declares.
+        assert {k: v for k, v in variables.items() if k.startswith("POWERTOOLS_")} == {
+            k: v
+            for k, v in powertools_env(STAGE, CONFIGURED_CONTEXT["logLevel"]).items()
+            if k.startswith("POWERTOOLS_")
+        }
 
 
 def test_every_function_gets_the_shared_code_and_dependency_layers(template):
@@ -401,6 +435,10 @@ def test_app_client_has_no_secret_and_allows_password_and_refresh_auth(template)
     assert sorted(properties["ExplicitAuthFlows"]) == ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_PASSWORD_AUTH"]
 
 
+def test_user_pool_is_on_the_lite_feature_plan(template):
+    template.has_resource_properties("AWS::Cognito::UserPool", {"UserPoolTier": "LITE"})
+
+
 def test_app_client_hides_whether_a_user_exists(template):
     template.has_resource_properties(
         "AWS::Cognito::UserPoolClient", {"PreventUserExistenceErrors": "ENABLED"}
@@ -450,6 +488,52 @@ def test_cors_allows_every_route_method(template):
     assert {route.method for route in ROUTES} <= set(api["Properties"]["CorsConfiguration"]["AllowMethods"])
 
 
+def test_default_stage_throttles_every_route_with_the_default_limits(template):
+    _, stage = only(template.find_resources("AWS::ApiGatewayV2::Stage"))
+    settings = stage["Properties"]["DefaultRouteSettings"]
+    # The defaults docs/operations.md documents.
+    assert (settings["ThrottlingRateLimit"], settings["ThrottlingBurstLimit"]) == (100, 200)
+    # No route overrides the stage's limits.
+    assert "RouteSettings" not in stage["Properties"]
+
+
+def test_stage_throttling_comes_from_the_stage_context(configured_template):
+    _, stage = only(configured_template.find_resources("AWS::ApiGatewayV2::Stage"))
+    settings = stage["Properties"]["DefaultRouteSettings"]
+    assert (settings["ThrottlingRateLimit"], settings["ThrottlingBurstLimit"]) == (
+        int(CONFIGURED_CONTEXT["throttleRate"]),
+        int(CONFIGURED_CONTEXT["throttleBurst"]),
+    )
+
+
+#: What every access-log line must carry, as the `$context` variable that gives it.
+ACCESS_LOG_FIELDS = {
+    "$context.requestId",
+    "$context.routeKey",
+    "$context.status",
+    "$context.integrationLatency",
+    "$context.responseLatency",
+    "$context.identity.sourceIp",
+    "$context.identity.userAgent",
+}
+
+
+def test_default_stage_writes_json_access_logs_with_the_request_facts(template):
+    _, stage = only(template.find_resources("AWS::ApiGatewayV2::Stage"))
+    log_format = json.loads(stage["Properties"]["AccessLogSettings"]["Format"])
+    assert isinstance(log_format, dict)
+    assert set(log_format.values()) >= ACCESS_LOG_FIELDS
+    # Every value quoted: an empty variable must still give a valid JSON line.
+    assert all(isinstance(value, str) for value in log_format.values())
+
+
+def test_access_logs_go_to_a_log_group_of_the_stage_kept_one_month(template):
+    group = template.find_resources("AWS::Logs::LogGroup")[access_log_group_id(template)]
+    assert group["Properties"]["RetentionInDays"] == 30
+    assert STAGE in group["Properties"]["LogGroupName"]
+    assert group["DeletionPolicy"] == "Delete"
+
+
 def test_outputs_give_the_api_base_url_pool_client_and_every_table(template):
     outputs = template.find_outputs("*")
     api_id, _ = only(template.find_resources("AWS::ApiGatewayV2::Api"))
@@ -460,6 +544,11 @@ def test_outputs_give_the_api_base_url_pool_client_and_every_table(template):
         o["Value"] for o in outputs.values() if o["Value"] in [{"Ref": table_id(template, t)} for t in TABLES]
     ]
     assert len(table_outputs) == len(TABLES)
+    topic_id, _ = only(template.find_resources("AWS::SNS::Topic"))
+    dashboard_id, _ = only(template.find_resources("AWS::CloudWatch::Dashboard"))
+    assert outputs["AlarmTopicArn"]["Value"] == {"Ref": topic_id}
+    assert outputs["DashboardName"]["Value"] == {"Ref": dashboard_id}
+    assert outputs["ApiAccessLogGroup"]["Value"] == {"Ref": access_log_group_id(template)}
 
 
 # --- removal --------------------------------------------------------------------------------
@@ -484,6 +573,18 @@ def test_retained_stage_keeps_its_tables_user_pool_and_queues(retained_template)
         )
 
 
+def test_developer_stage_leaves_its_user_pool_unprotected(template):
+    _, pool = only(template.find_resources("AWS::Cognito::UserPool"))
+    assert pool["Properties"].get("DeletionProtection", "INACTIVE") == "INACTIVE"
+
+
+def test_retained_stage_keeps_its_logs_and_alarm_key(retained_template):
+    for kind in ("AWS::Logs::LogGroup", "AWS::KMS::Key"):
+        resources = retained_template.find_resources(kind).values()
+        assert resources
+        assert all(r["DeletionPolicy"] == "Retain" for r in resources)
+
+
 def test_retained_stage_protects_tables_and_user_pool_from_deletion(retained_template):
     for resource in retained_template.find_resources("AWS::DynamoDB::Table").values():
         assert resource["Properties"]["DeletionProtectionEnabled"] is True
@@ -492,3 +593,50 @@ def test_retained_stage_protects_tables_and_user_pool_from_deletion(retained_tem
 
 def test_retained_stage_stack_has_termination_protection(retained_stack, stack):
     assert (retained_stack.termination_protection, stack.termination_protection) == (True, False)
+
+
+# --- running on a restored table ------------------------------------------------------------
+
+RESTORED = "conduit-dev-alice-articles-r1"
+RESTORED_STREAM = f"arn:aws:dynamodb:us-east-1:123456789012:table/{RESTORED}/stream/2026-11-23T00:00:00.000"
+
+
+@pytest.fixture(scope="module")
+def restored_stack(synth):
+    return synth(
+        STAGE, **{"tableOverride.articles": RESTORED, "tableStreamOverride.articles": RESTORED_STREAM}
+    )
+
+
+@pytest.fixture(scope="module")
+def restored_template(restored_stack):
+    return Template.from_stack(restored_stack)
+
+
+def test_overridden_table_is_referenced_not_created(restored_template):
+    names = [
+        t["Properties"]["TableName"]
+        for t in restored_template.find_resources("AWS::DynamoDB::Table").values()
+    ]
+    assert sorted(names) == sorted(t.physical_name(STAGE) for t in TABLES if t is not ARTICLES)
+
+
+def test_functions_use_the_overridden_table(restored_template):
+    users = [r for r in ROUTES if ARTICLES in tables_used(r)]
+    assert users
+    for route in users:
+        variables = function(restored_template, route.name)["Properties"]["Environment"]["Variables"]
+        assert variables[ARTICLES.env_var] == RESTORED
+
+
+def test_grants_and_stream_mapping_follow_the_overridden_table(restored_template):
+    resources = json.dumps([s["Resource"] for s in all_statements(restored_template)])
+    assert f"table/{RESTORED}" in resources
+    mappings = restored_template.find_resources("AWS::Lambda::EventSourceMapping").values()
+    assert RESTORED_STREAM in [m["Properties"]["EventSourceArn"] for m in mappings]
+
+
+def test_overridden_table_is_flagged_as_not_managed_by_the_stack(restored_stack):
+    Annotations.from_stack(restored_stack).has_warning(
+        "*", Match.string_like_regexp("not managed by this stack")
+    )
