@@ -127,7 +127,7 @@ class Endpoint(Construct):
         self.handler = runtime.function(
             self,
             "Handler",
-            name=route.function_name_suffix,
+            name=route.name,
             handler=route.handler,
             description=route.route_key,
             memory_mb=route.memory_mb,

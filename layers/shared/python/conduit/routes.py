@@ -73,10 +73,6 @@ class Route:
     def module(self) -> str:
         return self.handler.rsplit(".", 1)[0]
 
-    @property
-    def function_name_suffix(self) -> str:
-        return self.name
-
 
 _PROFILE = TableGrant(USERS, ("GetItem",))
 # The authors of what a response shows and the caller's flags on them: one BatchGetItem each.
