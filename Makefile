@@ -35,7 +35,7 @@ test: $(INSTALLED)
 lint: $(INSTALLED)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy layers/shared/python functions local infra scripts tests
+	$(PY) -m mypy layers/shared/python functions local infra scripts bench tests
 
 format: $(INSTALLED)
 	$(PY) -m ruff format .
@@ -60,3 +60,9 @@ destroy: stage-tools
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out build .pytest_cache .mypy_cache .ruff_cache
+
+## Benchmarks (issue #5): cold starts, DynamoDB cost per request, scaling, handler overhead, local
+## load and a cost model, into bench/report.md, bench/results.json and bench/plots/ (under 10 min).
+.PHONY: bench
+bench: $(INSTALLED)
+	PYTHONPATH=.:layers/shared/python:functions $(PY) -m bench

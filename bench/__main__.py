@@ -1,0 +1,228 @@
+"""`make bench`: run every section and write bench/report.md, bench/results.json, bench/plots/.
+
+    PYTHONPATH=.:layers/shared/python:functions .venv/bin/python -m bench [--quick]
+
+Sections run one after another so timings do not compete for the CPU: cold starts first
+(nothing else running), then the load run (its own server), then the emulator-backed ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import sys
+import time
+import warnings
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from bench.world import use_bench_environment
+
+use_bench_environment()
+
+HERE = Path(__file__).resolve().parent
+COLD_START_TARGET = 1.15
+#: Requests of the load run (about 100 s at the local stack's ~20 req/s).
+LOAD_REQUESTS = 2000
+
+#: The request mix of the cost model (and, by kind, of the load run): route -> weight.
+COST_MIX: dict[str, float] = {
+    "ListArticles": 40,
+    "GetArticle": 15,
+    "FeedArticles": 10,
+    "ListComments": 10,
+    "ListTags": 5,
+    "GetProfile": 5,
+    "GetCurrentUser": 3,
+    "FavoriteArticle": 2,
+    "UnfavoriteArticle": 2,
+    "AddComment": 4,
+    "FollowUser": 2,
+    "CreateArticle": 2,
+}
+
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+    }
+
+
+def _section(name: str) -> None:
+    print(f"\n== {name}", flush=True)
+
+
+def run(quick: bool) -> dict[str, Any]:
+    from bench import coldstart, loadrun, sizes
+    from conduit.routes import ROUTES, WORKERS
+
+    started = time.perf_counter()
+    functions = {r.name: r.handler for r in ROUTES} | {w.name: w.handler for w in WORKERS}
+    results: dict[str, Any] = {"machine": machine(), "timings_s": {}}
+
+    _section("1. cold starts")
+    t = time.perf_counter()
+    results["cold_start"] = coldstart.measure(functions, runs=3 if quick else 9, warm_runs=3)
+    results["cold_start"]["target_ratio"] = COLD_START_TARGET
+    results["cold_start"]["import_profile"] = {
+        "handler": "articles.list.handler",
+        "top_packages": coldstart.import_profile("articles.list.handler"),
+    }
+    results["deployment_size"] = sizes.measure(list(functions))
+    results["timings_s"]["cold_start"] = round(time.perf_counter() - t, 1)
+
+    _section("5. local load")
+    t = time.perf_counter()
+    results["load"] = loadrun.run(requests=300 if quick else LOAD_REQUESTS)
+    results["timings_s"]["load"] = round(time.perf_counter() - t, 1)
+
+    _section("2-4. DynamoDB cost, scaling, handler overhead")
+    results |= emulator_sections(quick, results)
+
+    _section("6. cost model")
+    results["cost_model"] = cost_model(results)
+    results["timings_s"]["total"] = round(time.perf_counter() - started, 1)
+    return results
+
+
+def emulator_sections(quick: bool, results: dict[str, Any]) -> dict[str, Any]:
+    """Sections 2-3 on the full dataset, then section 4 on a small one: handler overhead does
+    not depend on table size, and moto's index queries (GET /api/tags) slow down with it."""
+    from bench import dataset, docmin, requests
+    from bench.baseline import handler as baseline_handler
+    from bench.recorder import Recorder
+    from bench.world import reset_world, start_world
+    from conduit.observability import logger
+
+    out: dict[str, Any] = {}
+    recorder = Recorder()
+    recorder.install()
+    world = start_world()
+    try:
+        # Handlers log at INFO as deployed; the lines go nowhere, their cost stays.
+        with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+            logger.setLevel("INFO")
+            handler = getattr(logger, "registered_handler", None)
+            if handler is not None and hasattr(handler, "setStream"):
+                handler.setStream(devnull)
+            t = time.perf_counter()
+            meta = _load(
+                dataset.Scale(users=200, articles=2000, comments=2000) if quick else dataset.Scale(),
+                world,
+                out,
+            )
+            results["timings_s"]["dataset"] = round(time.perf_counter() - t, 1)
+            t = time.perf_counter()
+            driver = requests.Driver(meta, recorder)
+            costs = requests.endpoint_costs(driver)
+            minimums = docmin.minimums()
+            for row in costs:
+                stated = minimums[row["route"]]
+                row["doc_round_trips"] = stated.text
+                row["doc_high"] = stated.high
+                row["exceeds_doc"] = row["dynamodb_round_trips"] + row["extra_query_pages"] > stated.high
+            out["endpoints"] = costs
+            out["scaling"] = requests.scaling(driver)
+            results["timings_s"]["endpoints_and_scaling"] = round(time.perf_counter() - t, 1)
+            t = time.perf_counter()
+            reset_world(world)
+            small = dataset.Scale(users=100, articles=500, comments=500)
+            out["overhead_dataset"] = {"scale": asdict(small)}
+            meta = _load(small, world, {})
+            driver = requests.Driver(meta, recorder)
+            out["overhead"] = requests.overhead(driver, 10 if quick else 50, baseline_handler)
+            results["timings_s"]["overhead"] = round(time.perf_counter() - t, 1)
+    finally:
+        world.emulator.stop()
+    return out
+
+
+def _load(scale: Any, world: Any, out: dict[str, Any]) -> Any:
+    import boto3
+
+    from bench import dataset
+
+    t = time.perf_counter()
+    items, meta = dataset.dataset(scale)
+    generated = time.perf_counter() - t
+    rate = dataset.load(items, meta.items, boto3.client("dynamodb"), world.tables)
+    out["dataset"] = {
+        "scale": meta.scale,
+        "items": meta.items,
+        "load_items_per_second": round(rate, 1),
+        "generate_or_reuse_seconds": round(generated, 1),
+        "load_seconds": round(time.perf_counter() - t - generated, 1),
+        "file": str(items.relative_to(HERE.parent)),
+    }
+    return meta
+
+
+def cost_model(results: dict[str, Any]) -> dict[str, Any]:
+    from bench import cost
+    from conduit.routes import ROUTES_BY_NAME
+
+    pricing = cost.load_pricing()
+    primary: dict[str, dict[str, Any]] = {}
+    for row in results["endpoints"]:
+        primary.setdefault(row["route"], row)
+    deployed = results["cold_start"]["as_deployed"]["functions"]
+    costs = {
+        route: cost.EndpointCost(
+            memory_mb=ROUTES_BY_NAME[route].memory_mb,
+            handler_ms=results["overhead"]["endpoints"][route]["p50_ms"],
+            dynamodb_round_trips=row["dynamodb_round_trips"],
+            cognito_round_trips=row["cognito_round_trips"],
+            read_units=row["read_units"],
+            write_units=row["write_units"],
+            init_ms=deployed[route]["median_ms"],
+        )
+        for route, row in primary.items()
+    }
+    per_endpoint = {route: cost.usd_per_million(c, pricing) for route, c in costs.items()}
+    return {
+        "pricing_date": pricing.date,
+        "mix": COST_MIX,
+        "mix_usd_per_million": cost.mix_usd_per_million(COST_MIX, costs, pricing),
+        "per_endpoint_usd_per_million": per_endpoint,
+        "billed_ms": {route: cost.duration_ms(c, pricing) for route, c in costs.items()},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Conduit benchmarks (issue #5)")
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer runs and a smaller dataset (a smoke test)"
+    )
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    results = run(args.quick)
+    from bench import plots, report
+
+    plots.PLOTS.mkdir(exist_ok=True)
+    plots.feed(results["scaling"]["feed"], plots.PLOTS / "feed_scaling.png")
+    plots.paging(
+        results["scaling"]["offset"], results["scaling"]["cursor"], plots.PLOTS / "paging_scaling.png"
+    )
+    plots.cold_starts(results["cold_start"]["as_deployed"], COLD_START_TARGET, plots.PLOTS / "cold_start.png")
+    (HERE / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    (HERE / "report.md").write_text(report.render(results, quick=args.quick))
+    print(f"\nwrote bench/report.md, bench/results.json, bench/plots/ in {results['timings_s']['total']} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""USD per million requests of a stated request mix, from bench/pricing.json.
+
+Lambda bills GB-seconds of duration rounded up to the millisecond; locally measured handler
+time is added to assumed service latencies per round trip (the emulator's own latency says
+nothing about DynamoDB's), so the inputs are all in the report beside the result.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PRICING_FILE = Path(__file__).resolve().parent / "pricing.json"
+
+
+@dataclass(frozen=True)
+class Pricing:
+    date: str
+    api_gateway_per_million: float
+    lambda_gb_second: float
+    lambda_per_million: float
+    read_unit_per_million: float
+    write_unit_per_million: float
+    dynamodb_round_trip_ms: float
+    cognito_round_trip_ms: float
+    cold_start_fraction: float
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> Pricing:
+        assumptions = document["assumptions"]
+        return cls(
+            date=str(document["date"]),
+            api_gateway_per_million=float(document["api_gateway_http_per_million_requests"]),
+            lambda_gb_second=float(document["lambda_arm64_per_gb_second"]),
+            lambda_per_million=float(document["lambda_per_million_requests"]),
+            read_unit_per_million=float(document["dynamodb_on_demand_per_million_read_request_units"]),
+            write_unit_per_million=float(document["dynamodb_on_demand_per_million_write_request_units"]),
+            dynamodb_round_trip_ms=float(assumptions["dynamodb_round_trip_ms"]),
+            cognito_round_trip_ms=float(assumptions["cognito_round_trip_ms"]),
+            cold_start_fraction=float(assumptions["cold_start_fraction"]),
+        )
+
+
+def load_pricing(path: Path = PRICING_FILE) -> Pricing:
+    return Pricing.from_document(json.loads(path.read_text()))
+
+
+@dataclass(frozen=True)
+class EndpointCost:
+    """What one request of an endpoint uses, as measured."""
+
+    memory_mb: int
+    handler_ms: float  # time in the handler outside AWS calls
+    dynamodb_round_trips: int
+    cognito_round_trips: int
+    read_units: float
+    write_units: float
+    init_ms: float = 0.0
+
+
+def duration_ms(cost: EndpointCost, pricing: Pricing) -> float:
+    """Billed duration of one warm invocation: rounded up to 1 ms."""
+    raw = (
+        cost.handler_ms
+        + cost.dynamodb_round_trips * pricing.dynamodb_round_trip_ms
+        + cost.cognito_round_trips * pricing.cognito_round_trip_ms
+    )
+    return float(math.ceil(raw))
+
+
+def usd_per_million(cost: EndpointCost, pricing: Pricing) -> dict[str, float]:
+    """Each component's USD for one million requests of this endpoint."""
+    gb = cost.memory_mb / 1024
+    seconds = (duration_ms(cost, pricing) + pricing.cold_start_fraction * cost.init_ms) / 1000
+    parts = {
+        "api_gateway": pricing.api_gateway_per_million,
+        "lambda_requests": pricing.lambda_per_million,
+        "lambda_duration": gb * seconds * pricing.lambda_gb_second * 1_000_000,
+        "dynamodb_reads": cost.read_units * pricing.read_unit_per_million,
+        "dynamodb_writes": cost.write_units * pricing.write_unit_per_million,
+    }
+    parts["total"] = sum(parts.values())
+    return parts
+
+
+def mix_usd_per_million(
+    mix: dict[str, float], costs: dict[str, EndpointCost], pricing: Pricing
+) -> dict[str, float]:
+    """USD per million requests of a mix (weights need not sum to 1; they are normalised)."""
+    weight_sum = sum(mix.values())
+    if weight_sum <= 0:
+        raise ValueError("a mix needs a positive weight")
+    totals: dict[str, float] = {}
+    for name, weight in mix.items():
+        for part, usd in usd_per_million(costs[name], pricing).items():
+            totals[part] = totals.get(part, 0.0) + usd * weight / weight_sum
+    return totals

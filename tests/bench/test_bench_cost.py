@@ -1,0 +1,91 @@
+"""The cost model's arithmetic, on round prices so the expected figures can be read off."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import cost
+
+PRICING = cost.Pricing(
+    date="test",
+    api_gateway_per_million=1.0,
+    lambda_gb_second=0.00001,
+    lambda_per_million=0.2,
+    read_unit_per_million=0.25,
+    write_unit_per_million=1.25,
+    dynamodb_round_trip_ms=5.0,
+    cognito_round_trip_ms=50.0,
+    cold_start_fraction=0.0,
+)
+
+
+def endpoint(
+    memory_mb: int = 1024,
+    cognito_round_trips: int = 0,
+    read_units: float = 4.0,
+    write_units: float = 0.0,
+    init_ms: float = 0.0,
+) -> cost.EndpointCost:
+    return cost.EndpointCost(
+        memory_mb=memory_mb,
+        handler_ms=2.2,
+        dynamodb_round_trips=2,
+        cognito_round_trips=cognito_round_trips,
+        read_units=read_units,
+        write_units=write_units,
+        init_ms=init_ms,
+    )
+
+
+def test_duration_adds_round_trips_and_rounds_up_to_the_millisecond():
+    assert cost.duration_ms(endpoint(), PRICING) == 13  # 2.2 + 2 x 5 -> 12.2 -> 13
+    assert cost.duration_ms(endpoint(cognito_round_trips=1), PRICING) == 63
+
+
+def test_usd_per_million_by_component():
+    parts = cost.usd_per_million(endpoint(write_units=2.0), PRICING)
+
+    assert parts["api_gateway"] == 1.0
+    assert parts["lambda_requests"] == 0.2
+    assert parts["lambda_duration"] == pytest.approx(1 * 0.013 * 0.00001 * 1e6)  # 1 GB x 13 ms
+    assert parts["dynamodb_reads"] == pytest.approx(1.0)
+    assert parts["dynamodb_writes"] == pytest.approx(2.5)
+    assert parts["total"] == pytest.approx(1.0 + 0.2 + 0.13 + 1.0 + 2.5)
+
+
+def test_memory_scales_duration_cost():
+    half = cost.usd_per_million(endpoint(memory_mb=512), PRICING)["lambda_duration"]
+    full = cost.usd_per_million(endpoint(memory_mb=1024), PRICING)["lambda_duration"]
+
+    assert half == pytest.approx(full / 2)
+
+
+def test_cold_starts_add_their_init_time_at_the_stated_fraction():
+    pricing = cost.Pricing(**{**PRICING.__dict__, "cold_start_fraction": 0.5})
+    warm = cost.usd_per_million(endpoint(init_ms=0.0), pricing)["lambda_duration"]
+    cold = cost.usd_per_million(endpoint(init_ms=1000.0), pricing)["lambda_duration"]
+
+    assert cold - warm == pytest.approx(1 * 0.5 * 0.00001 * 1e6)
+
+
+def test_a_mix_is_the_weighted_mean_of_its_endpoints():
+    costs = {"read": endpoint(read_units=4.0), "write": endpoint(read_units=0.0, write_units=4.0)}
+
+    mix = cost.mix_usd_per_million({"read": 3, "write": 1}, costs, PRICING)
+
+    assert mix["dynamodb_reads"] == pytest.approx(0.75)
+    assert mix["dynamodb_writes"] == pytest.approx(1.25)
+    assert mix["api_gateway"] == pytest.approx(1.0)
+
+
+def test_a_mix_needs_weight():
+    with pytest.raises(ValueError, match="positive"):
+        cost.mix_usd_per_million({"read": 0}, {"read": endpoint()}, PRICING)
+
+
+def test_the_pricing_file_loads_and_is_dated():
+    pricing = cost.load_pricing()
+
+    assert pricing.date
+    assert pricing.api_gateway_per_million == 1.0
+    assert pricing.lambda_per_million == 0.2

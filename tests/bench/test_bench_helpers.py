@@ -1,0 +1,67 @@
+"""Smaller pieces of the bench: import-time parsing, dataset sampling, deployment sizes."""
+
+from __future__ import annotations
+
+import random
+
+from bench import coldstart, dataset, sizes
+
+
+def test_import_time_is_summed_per_top_level_package():
+    output = "\n".join(
+        [
+            "import time: self [us] | cumulative | imported package",
+            "import time:       100 |        100 |   pydantic.fields",
+            "import time:       300 |        400 | pydantic",
+            "import time:      2000 |       2000 |     aws_xray_sdk.core",
+            "not an import line",
+        ]
+    )
+
+    top = coldstart.top_imports(output, top=5)
+
+    assert top == [{"package": "aws_xray_sdk", "self_ms": 2.0}, {"package": "pydantic", "self_ms": 0.4}]
+
+
+def test_the_child_imports_the_handler_and_times_only_that():
+    body = coldstart.handler_body("articles.list.handler")
+
+    assert body == "getattr(importlib.import_module('articles.list'), 'handler')"
+
+
+def test_the_lambda_environment_activates_the_tracer_and_carries_no_project_paths():
+    env = coldstart.lambda_environment()
+
+    assert env["AWS_LAMBDA_FUNCTION_NAME"]
+    assert "PYTHONPATH" not in env
+    assert "POWERTOOLS_TRACE_DISABLED" not in env
+
+
+def test_zipf_weights_fall_with_rank():
+    weights = dataset.zipf_weights(4, 1.0)
+
+    assert weights == [1.0, 0.5, 1 / 3, 0.25]
+
+
+def test_sample_distinct_never_repeats_and_stops_at_the_population():
+    rng = random.Random(1)
+    population = ["a", "b", "c"]
+
+    chosen = dataset.sample_distinct(rng, population, [10.0, 1.0, 1.0], 5)
+
+    assert sorted(chosen) == population
+
+
+def test_a_scale_names_its_dataset_file():
+    assert dataset.Scale(users=10, articles=20, comments=30, seed=2).name == "v1-u10-a20-c30-s2"
+
+
+def test_zipped_size_leaves_bytecode_out(tmp_path):
+    (tmp_path / "module.py").write_text("x = 1\n" * 100)
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "module.cpython-311.pyc").write_bytes(b"\0" * 10_000)
+
+    zipped, unzipped = sizes.zipped_size(tmp_path)
+
+    assert unzipped == 600
+    assert 0 < zipped < 600
