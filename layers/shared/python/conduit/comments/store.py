@@ -12,8 +12,9 @@ from pynamodb.models import Model
 from conduit.resources import COMMENTS
 from conduit.storage import table_meta
 
-#: An article's comments are read in one Query; beyond this many only the newest are shown.
-MAX_LISTED = 500
+#: An article's comments are read in one Query, and their authors in one BatchGetItem (at
+#: most 100 keys); beyond this many only the newest are shown.
+MAX_LISTED = 100
 
 
 class CommentRecord(Model):
