@@ -13,3 +13,8 @@ def publish(api: Api, token: str, title: str = "How to train your dragon", **fie
     assert response.status_code == 201, response.text
     published: dict[str, Any] = response.json["article"]
     return published
+
+
+def titles(result: dict[str, Any]) -> list[str]:
+    """The titles of a list response, in order."""
+    return [article["title"] for article in result["articles"]]

@@ -79,7 +79,7 @@ def test_favoriting_an_unknown_article_is_a_404_and_needs_a_token(api: Api) -> N
     assert api.request("POST", "/api/articles/nope/favorite").status_code == 401
 
 
-def favorite_records(article_slug: str, api: Api) -> int:
+def favorite_records() -> int:
     """Favorites as stored, counted the slow way (a test may Scan; a request never does)."""
     table = settings.table_name(FAVORITES)
     items = boto3.client("dynamodb").scan(TableName=table)["Items"]
@@ -108,7 +108,7 @@ def test_racing_favorites_and_unfavorites_keep_the_count_exact(api: Api, article
     api.settle()
 
     count = api.request("GET", "/api/articles/mine").json["article"]["favoritesCount"]
-    assert count == favorite_records("mine", api)
+    assert count == favorite_records()
     favorited_lists = sum(
         api.request("GET", f"/api/articles?favorited=fan{i}").json["articlesCount"] for i in range(len(users))
     )

@@ -9,7 +9,7 @@ import jwt
 
 from tests.api import seeding
 from tests.api.conftest import Api
-from tests.api.publishing import publish
+from tests.api.publishing import publish, titles
 
 
 def user_id(token: str) -> str:
@@ -21,10 +21,6 @@ def feed(api: Api, token: str, query: str = "") -> dict[str, Any]:
     assert response.status_code == 200, response.text
     result: dict[str, Any] = response.json
     return result
-
-
-def titles(result: dict[str, Any]) -> list[str]:
-    return [a["title"] for a in result["articles"]]
 
 
 def test_the_feed_needs_a_token(api: Api) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import Api
-from tests.api.publishing import publish
+from tests.api.publishing import publish, titles
 
 
 @pytest.fixture
@@ -20,10 +20,6 @@ def listing(api: Api, query: str = "", token: str | None = None) -> dict[str, An
     assert response.status_code == 200, response.text
     result: dict[str, Any] = response.json
     return result
-
-
-def titles(result: dict[str, Any]) -> list[str]:
-    return [article["title"] for article in result["articles"]]
 
 
 def test_no_articles_is_an_empty_list(api: Api) -> None:
