@@ -8,10 +8,14 @@ same code runs against DynamoDB and the emulator.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import Any
 
 from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
 
 from conduit import settings
 from conduit.resources import Table
@@ -52,3 +56,27 @@ def connection() -> Connection:
         read_timeout_seconds=_READ_TIMEOUT_SECONDS,
         max_retry_attempts=_MAX_RETRY_ATTEMPTS,
     )
+
+
+def conflicted(error: TransactWriteError) -> bool:
+    """Whether a transaction was cancelled by one of its own conditions (not a fault)."""
+    return any(r is not None and r.code == "ConditionalCheckFailed" for r in error.cancellation_reasons or [])
+
+
+def commit_once(write: Callable[[TransactWrite], None]) -> bool:
+    """Run one transaction built by `write`; False when a condition says there was nothing
+    to do (already applied, or the item it depends on is gone)."""
+    try:
+        with TransactWrite(connection=connection()) as transaction:
+            write(transaction)
+    except TransactWriteError as error:
+        if conflicted(error):
+            return False
+        raise
+    return True
+
+
+def together(*calls: Callable[[], Any]) -> list[Any]:
+    """Run independent reads side by side: one round trip for all of them."""
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return [future.result() for future in [pool.submit(call) for call in calls]]

@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, StringConstraints, field_validator
 
 from conduit.errors import ValidationFailed
+from conduit.models import StrictModel
 from conduit.text import multiline_text, not_null, plain_text
 
 TITLE_MAX = 200
@@ -56,18 +57,14 @@ CommentBody = Annotated[
 ]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
-
-
-class NewArticle(_Strict):
+class NewArticle(StrictModel):
     title: Title
     description: Description
     body: Body
     tagList: Tags = ()  # type: ignore[assignment]  # noqa: N815 - the spec's field name
 
 
-class ArticleChanges(_Strict):
+class ArticleChanges(StrictModel):
     """The spec lets an update change title, description and body; tags stay as created."""
 
     title: Title | None = None
@@ -80,7 +77,7 @@ class ArticleChanges(_Strict):
         return set(self.model_fields_set)
 
 
-class NewComment(_Strict):
+class NewComment(StrictModel):
     body: CommentBody
 
 

@@ -9,7 +9,6 @@ and feed entries not yet cleaned up by the stream worker) is left out.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +17,7 @@ from conduit.articles.store import Article
 from conduit.favorites import store as favorites
 from conduit.listings.store import Placement
 from conduit.profiles import store as follows
+from conduit.storage import together
 from conduit.users import store as users
 from conduit.users.store import User
 
@@ -28,11 +28,6 @@ class ArticleView:
     author: User
     favorited: bool
     following: bool
-
-
-def _together(*calls: Callable[[], Any]) -> list[Any]:
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return [future.result() for future in [pool.submit(call) for call in calls]]
 
 
 def _flag_reads(viewer: str | None, ids: list[str], author_ids: list[str]) -> list[Callable[[], Any]]:
@@ -48,7 +43,7 @@ def views(placements: Sequence[Placement], viewer: str | None) -> list[ArticleVi
     """The articles of a page, in page order, as the viewer sees them."""
     ids = [p.article_id for p in placements]
     author_ids = [p.author_id for p in placements]
-    found, authors, favorited, followed = _together(
+    found, authors, favorited, followed = together(
         lambda: articles.get_many(ids), *_flag_reads(viewer, ids, author_ids)
     )
     result = []
@@ -63,7 +58,7 @@ def views(placements: Sequence[Placement], viewer: str | None) -> list[ArticleVi
 
 def view(article: Article, viewer: str | None) -> ArticleView:
     """One article, already read, as the viewer sees it."""
-    authors, favorited, followed = _together(*_flag_reads(viewer, [article.article_id], [article.author_id]))
+    authors, favorited, followed = together(*_flag_reads(viewer, [article.article_id], [article.author_id]))
     author = authors.get(article.author_id)
     if author is None:
         raise LookupError(f"author {article.author_id} of article {article.article_id} has no profile")

@@ -20,7 +20,7 @@ from pynamodb.transactions import TransactWrite
 from conduit.listings import store as listings
 from conduit.listings.store import Placement
 from conduit.resources import ARTICLES
-from conduit.storage import connection, table_meta
+from conduit.storage import conflicted, connection, table_meta
 
 _ARTICLE = "ARTICLE#"
 _SLUG = "SLUG#"
@@ -37,7 +37,7 @@ class ConcurrentChange(Exception):
 def _condition_failed(error: TransactWriteError | UpdateError) -> bool:
     if isinstance(error, UpdateError):
         return error.cause_response_code == "ConditionalCheckFailedException"
-    return any(r is not None and r.code == "ConditionalCheckFailed" for r in error.cancellation_reasons or [])
+    return conflicted(error)
 
 
 class ArticleRecord(Model):

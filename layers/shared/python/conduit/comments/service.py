@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from conduit.articles import store as articles
@@ -12,6 +11,7 @@ from conduit.comments import store
 from conduit.comments.store import Comment, NotTheAuthor
 from conduit.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from conduit.profiles import store as follows
+from conduit.storage import together
 from conduit.users import store as users
 from conduit.users.store import User
 
@@ -37,11 +37,7 @@ def add(slug: str, author_id: str, body: str) -> CommentView:
         raise NotFound("article")
     now = now_iso()
     comment = Comment(article_id, comment_id, author_id, body, created_at=now, updated_at=now)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        saved = pool.submit(store.add, comment)
-        author = pool.submit(users.get, author_id)
-        saved.result()
-        profile = author.result()
+    _, profile = together(lambda: store.add(comment), lambda: users.get(author_id))
     if profile is None:
         raise Unauthorized("belongs to no user")
     return CommentView(comment, profile, following=False)
@@ -50,11 +46,10 @@ def add(slug: str, author_id: str, body: str) -> CommentView:
 def list_comments(slug: str, viewer: str | None) -> list[CommentView]:
     comments = store.newest(_article_id(slug))
     author_ids = [c.author_id for c in comments]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        authors_read = pool.submit(users.get_many, author_ids)
-        followed_read = pool.submit(follows.followed_among, viewer, author_ids) if viewer else None
-        authors = authors_read.result()
-        followed = followed_read.result() if followed_read else set()
+    authors, followed = together(
+        lambda: users.get_many(author_ids),
+        (lambda: follows.followed_among(viewer, author_ids)) if viewer else set,
+    )
     return [
         CommentView(c, authors[c.author_id], c.author_id in followed)
         for c in comments

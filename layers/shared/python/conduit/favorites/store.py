@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from pynamodb.attributes import UnicodeAttribute
-from pynamodb.exceptions import TransactWriteError
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -20,7 +19,7 @@ from conduit.clock import now_iso
 from conduit.listings import store as listings
 from conduit.listings.store import Placement
 from conduit.resources import FAVORITES
-from conduit.storage import connection, table_meta
+from conduit.storage import commit_once, table_meta
 
 
 class ByArticle(GlobalSecondaryIndex["FavoriteRecord"]):  # type: ignore[no-untyped-call]
@@ -50,31 +49,27 @@ def favorited(user_id: str, article_ids: Iterable[str]) -> set[str]:
 
 
 def _write(user_id: str, article: Article, adding: bool) -> bool:
-    """Apply one favorite or unfavorite; False when there was nothing to do."""
+    """Apply one favorite or unfavorite; False when there was nothing to do (already done, or
+    the article is gone: the caller re-reads)."""
     keys = listings.favorite_lists(user_id, article.author_id, article.tags)
     counter = ArticleRecord(pk=article_key(article.article_id))
-    try:
-        with TransactWrite(connection=connection()) as transaction:
-            if adding:
-                favorite = FavoriteRecord(user_id, article.article_id, created_at=now_iso())
-                transaction.save(favorite, condition=FavoriteRecord.user_id.does_not_exist())
-                listings.add(transaction, keys, article.placement)
-            else:
-                transaction.delete(
-                    FavoriteRecord(user_id, article.article_id), condition=FavoriteRecord.user_id.exists()
-                )
-                listings.remove(transaction, keys, article.placement)
-            transaction.update(
-                counter,
-                actions=[ArticleRecord.favorites_count.add(1 if adding else -1)],
-                condition=ArticleRecord.pk.exists(),
-            )
-    except TransactWriteError as error:
-        reasons = error.cancellation_reasons or []
-        if any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons):
-            return False  # already (un)favorited, or the article is gone: the caller re-reads
-        raise
-    return True
+
+    def write(transaction: TransactWrite) -> None:
+        if adding:
+            favorite = FavoriteRecord(user_id, article.article_id, created_at=now_iso())
+            transaction.save(favorite, condition=FavoriteRecord.user_id.does_not_exist())
+            listings.add(transaction, keys, article.placement)
+        else:
+            present = FavoriteRecord.user_id.exists()
+            transaction.delete(FavoriteRecord(user_id, article.article_id), condition=present)
+            listings.remove(transaction, keys, article.placement)
+        transaction.update(
+            counter,
+            actions=[ArticleRecord.favorites_count.add(1 if adding else -1)],
+            condition=ArticleRecord.pk.exists(),
+        )
+
+    return commit_once(write)
 
 
 def add(user_id: str, article: Article) -> bool:
@@ -99,4 +94,4 @@ def forget(user_id: str, placement: Placement, tags: tuple[str, ...]) -> bool:
         transaction.delete(favorite, condition=FavoriteRecord.user_id.exists())
         listings.remove(transaction, listings.favorite_lists(user_id, placement.author_id, tags), placement)
 
-    return listings.commit_once(write)
+    return commit_once(write)

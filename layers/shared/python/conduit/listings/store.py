@@ -16,20 +16,18 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import TransactWriteError
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from conduit.errors import ValidationFailed
 from conduit.resources import LISTINGS
-from conduit.storage import connection, table_meta
+from conduit.storage import commit_once, table_meta, together
 
 COUNTER_SK = "~count"  # "~" sorts after the digits every entry's sort key starts with
 POPULARITY = "tags"  # the one partition of the byPopularity index
@@ -135,21 +133,6 @@ def remove(transaction: TransactWrite, keys: Sequence[str], placement: Placement
         transaction.update(ListingItem(key, COUNTER_SK), actions=_counter_actions(key, -1))  # type: ignore[arg-type]
 
 
-def commit_once(write: Callable[[TransactWrite], None]) -> bool:
-    """Run one transaction built by `write`; False when a condition says it was already
-    applied (a retried stream batch)."""
-    try:
-        with TransactWrite(connection=connection()) as transaction:
-            write(transaction)
-    except TransactWriteError as error:
-        if any(
-            r is not None and r.code == "ConditionalCheckFailed" for r in error.cancellation_reasons or []
-        ):
-            return False
-        raise
-    return True
-
-
 def add_once(keys: Sequence[str], placement: Placement) -> bool:
     """Put `placement` in these lists in its own transaction, idempotently."""
     return commit_once(lambda transaction: add(transaction, keys, placement))
@@ -205,9 +188,9 @@ def page(key: str, limit: int, offset: int = 0, cursor: str | None = None) -> Pa
     attributes = ["sk", "articleId", "authorId", "total"]
     if cursor is not None:
         after = _decode_cursor(cursor)
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            total_read = pool.submit(count, key)  # beside the Query: one round trip for both
-            items = list(
+        total, items = together(  # the counter beside the Query: one round trip for both
+            lambda: count(key),
+            lambda: list(
                 ListingItem.query(
                     key,
                     ListingItem.sk < after,
@@ -215,8 +198,8 @@ def page(key: str, limit: int, offset: int = 0, cursor: str | None = None) -> Pa
                     limit=limit + 1,
                     attributes_to_get=attributes,
                 )
-            )
-            total = total_read.result()
+            ),
+        )
     else:
         items = list(
             ListingItem.query(

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, field_validator
+from pydantic import AfterValidator, StringConstraints, field_validator
 
+from conduit.models import StrictModel
 from conduit.resources import USER_POOL
 from conduit.text import multiline_text, not_null, plain_text
 
@@ -77,17 +78,13 @@ Image = Annotated[
 ]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
-
-
-class NewUser(_Strict):
+class NewUser(StrictModel):
     username: Username
     email: Email
     password: Password
 
 
-class LoginUser(_Strict):
+class LoginUser(StrictModel):
     email: Email
     password: Annotated[
         str,
@@ -96,7 +93,7 @@ class LoginUser(_Strict):
     ]
 
 
-class UserChanges(_Strict):
+class UserChanges(StrictModel):
     """Every field optional, but at least one must be sent; `bio`/`image` may be null to clear."""
 
     username: Username | None = None

@@ -20,7 +20,7 @@ from pynamodb.transactions import TransactWrite
 
 from conduit.errors import ValidationFailed
 from conduit.resources import USERS
-from conduit.storage import connection, table_meta
+from conduit.storage import conflicted, connection, table_meta
 
 _PROFILE = "USER#"
 # Claim prefixes by the field whose uniqueness they hold (and the field named in a 422).
@@ -150,8 +150,7 @@ def _claiming(user_id: str, claims: dict[str, str]) -> Iterator[None]:
     try:
         yield
     except TransactWriteError as error:
-        reasons = error.cancellation_reasons or []
-        if not any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons):
+        if not conflicted(error):
             raise
         lost = taken_by_others(user_id, **claims)
         if lost:
