@@ -63,7 +63,6 @@ class Server:
                 [str(ROOT), str(ROOT / "layers/shared/python"), str(ROOT / "functions")]
             ),
             "POWERTOOLS_LOG_LEVEL": "WARNING",
-            "POWERTOOLS_TRACE_DISABLED": "true",
         }
         env.pop("AWS_ENDPOINT_URL", None)
         self.process = subprocess.Popen(

@@ -15,7 +15,6 @@ BENCH_ENV = {
     "AWS_ACCESS_KEY_ID": "bench",
     "AWS_SECRET_ACCESS_KEY": "bench",
     "AWS_DEFAULT_REGION": "us-east-1",
-    "POWERTOOLS_TRACE_DISABLED": "true",
     "POWERTOOLS_SERVICE_NAME": "conduit",
     "POWERTOOLS_METRICS_NAMESPACE": "Conduit",
     "POWERTOOLS_LOG_LEVEL": "WARNING",

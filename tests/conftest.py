@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import os
 
-# Before anything imports Powertools or boto3: no real AWS, no X-Ray, quiet metrics namespace.
+# Before anything imports Powertools or boto3: no real AWS, quiet metrics namespace.
 os.environ.update(
     {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
-        "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_SERVICE_NAME": "conduit",
         "POWERTOOLS_METRICS_NAMESPACE": "Conduit",
         "POWERTOOLS_LOG_LEVEL": "WARNING",

@@ -29,12 +29,11 @@ def test_the_child_imports_the_handler_and_times_only_that():
     assert body == "getattr(importlib.import_module('articles.list'), 'handler')"
 
 
-def test_the_lambda_environment_activates_the_tracer_and_carries_no_project_paths():
+def test_the_lambda_environment_names_a_function_and_carries_no_project_paths():
     env = coldstart.lambda_environment()
 
     assert env["AWS_LAMBDA_FUNCTION_NAME"]
     assert "PYTHONPATH" not in env
-    assert "POWERTOOLS_TRACE_DISABLED" not in env
 
 
 def test_zipf_weights_fall_with_rank():

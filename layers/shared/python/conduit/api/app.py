@@ -1,7 +1,7 @@
 """Turns a view function into the Lambda handler of its route.
 
 Every function goes through here, so authentication, error mapping, logging with a
-correlation id, tracing and metrics are written once. API Gateway has already routed the
+correlation id and metrics are written once. API Gateway has already routed the
 request (one function per route), so there is no second router here: the handler reads the
 typed HTTP API event, a view receives an `ApiRequest` and returns an `HttpResponse`, and never
 sees the event itself.
@@ -21,7 +21,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from conduit.auth import Caller, authenticate
 from conduit.errors import ConduitError, ValidationFailed
-from conduit.observability import logger, metrics, tracer
+from conduit.observability import logger, metrics
 from conduit.routes import ROUTES_BY_NAME, Route
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
@@ -105,7 +105,6 @@ def lambda_handler(route_name: str, view: View) -> LambdaHandler:
     route: Route = ROUTES_BY_NAME[route_name]
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
-    @tracer.capture_lambda_handler(capture_response=False)
     @metrics.log_metrics(capture_cold_start_metric=True)
     @event_source(data_class=APIGatewayProxyEventV2)
     def handler(event: APIGatewayProxyEventV2, context: LambdaContext) -> dict[str, Any]:
