@@ -3,7 +3,7 @@
 from conduit.api.app import ApiRequest, HttpResponse, json_response, lambda_handler
 from conduit.api.representations import articles_document
 from conduit.articles import service
-from conduit.articles.models import Paging
+from conduit.articles.paging import Paging
 
 
 def feed(request: ApiRequest) -> HttpResponse:

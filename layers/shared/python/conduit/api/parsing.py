@@ -1,21 +1,27 @@
 """Request bodies into validated Pydantic models, with errors in the spec's shape.
 
 Every message is phrased the way RealWorld frontends display it: `<field> <message>`.
+
+Importing pydantic and building models costs more than the whole cold-start budget allows, and
+most functions never parse a body. So nothing here imports pydantic at module level, and the
+functions that parse a body import their request model inside the view: pydantic loads at their
+first request, and the functions that only read never load it (bench/coldstart.py measures both).
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, TypeVar
-
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from conduit.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
 
 #: Requests are small JSON documents; anything larger is refused before parsing.
 MAX_BODY_BYTES = 64 * 1024
 
-ModelT = TypeVar("ModelT", bound=BaseModel)
+ModelT = TypeVar("ModelT", bound="BaseModel")
 
 
 def _message(error: Any) -> str:
@@ -66,6 +72,8 @@ def parse_body(body: str | None, wrapper: str, model: type[ModelT]) -> ModelT:
     inner = document[wrapper]
     if not isinstance(inner, dict):
         raise ValidationFailed.on(wrapper, "must be an object")
+    from pydantic import ValidationError  # loaded already: `model` is a pydantic model
+
     try:
         return model.model_validate(inner)
     except ValidationError as error:

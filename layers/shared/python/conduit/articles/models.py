@@ -1,14 +1,14 @@
-"""Request models for articles and comments, and the list query, with their limits
-(documented in docs/api.md)."""
+"""Request models for articles and comments, with their limits (documented in docs/api.md).
+
+They load pydantic, so the functions that parse these bodies import them at their first
+request, not at init (see `conduit.api.parsing`)."""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, StringConstraints, field_validator
+from pydantic import AfterValidator, StringConstraints, field_validator
 
-from conduit.errors import ValidationFailed
 from conduit.models import StrictModel
 from conduit.text import multiline_text, not_null, plain_text
 
@@ -18,8 +18,6 @@ BODY_MAX = 50_000
 TAG_MAX = 40
 TAGS_MAX = 10  # an article is written with all its list entries in one transaction
 COMMENT_MAX = 5000
-LIMIT_DEFAULT = 20
-LIMIT_MAX = 100
 
 
 def _tags(tags: list[str]) -> tuple[str, ...]:
@@ -79,33 +77,3 @@ class ArticleChanges(StrictModel):
 
 class NewComment(StrictModel):
     body: CommentBody
-
-
-_DIGITS = re.compile(r"^[0-9]{1,9}$")  # ASCII only: str.isdigit() admits '²'
-
-
-def _non_negative_int(name: str, raw: str | None, default: int, minimum: int, maximum: int | None) -> int:
-    if raw is None:
-        return default
-    if not _DIGITS.match(raw):
-        raise ValidationFailed.on(name, "must be a non-negative integer")
-    value = int(raw)
-    if value < minimum:
-        raise ValidationFailed.on(name, f"must be at least {minimum}")
-    if maximum is not None and value > maximum:
-        raise ValidationFailed.on(name, f"must be at most {maximum}")
-    return value
-
-
-class Paging(BaseModel):
-    limit: int
-    offset: int
-    cursor: str | None
-
-    @classmethod
-    def from_query(cls, query: dict[str, str]) -> Paging:
-        return cls(
-            limit=_non_negative_int("limit", query.get("limit"), LIMIT_DEFAULT, 1, LIMIT_MAX),
-            offset=_non_negative_int("offset", query.get("offset"), 0, 0, None),
-            cursor=query.get("cursor") or None,
-        )

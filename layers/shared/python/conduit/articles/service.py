@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from conduit.articles import reading
 from conduit.articles import store as articles
-from conduit.articles.models import ArticleChanges, NewArticle, Paging
+from conduit.articles.paging import Paging
 from conduit.articles.reading import ArticleView
 from conduit.articles.slugs import candidates, slugify
 from conduit.articles.store import Article, SlugTaken
@@ -17,6 +18,9 @@ from conduit.favorites import store as favorites
 from conduit.listings import store as listings
 from conduit.listings.store import Page
 from conduit.users import store as users
+
+if TYPE_CHECKING:  # request models load pydantic: their functions import them at first use
+    from conduit.articles.models import ArticleChanges, NewArticle
 
 _SLUG_CANDIDATES = 10
 _SLUG_ATTEMPTS = 3  # a race for a slug is lost at most this often before we give up

@@ -11,12 +11,15 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from conduit.errors import Unauthorized, ValidationFailed
 from conduit.observability import logger
 from conduit.users import identity, store
-from conduit.users.models import LoginUser, NewUser, UserChanges
 from conduit.users.store import TAKEN, User
+
+if TYPE_CHECKING:  # request models load pydantic: their functions import them at first use
+    from conduit.users.models import LoginUser, NewUser, UserChanges
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,47 @@
+"""Cold start is a budget (issue #5, bench/coldstart.py measures it): no function's init may load
+the heavy packages its first request might need. A timing would be flaky here; what a fresh
+interpreter has in `sys.modules` after importing each handler is not."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conduit.routes import ROUTES, WORKERS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Loaded on demand only: pydantic and the request models by the functions that parse a body,
+#: PyJWT and cryptography by the first token check; the X-Ray SDK never (no Tracer).
+LOADED_ON_DEMAND = ("pydantic", "pydantic_core", "jwt", "cryptography", "aws_xray_sdk", "wrapt")
+
+_CHILD = """
+import importlib, json, sys
+sys.path[:0] = {paths!r}
+heavy = {heavy!r}
+pulled = {{}}
+for handler in {handlers!r}:
+    module, _, attribute = handler.rpartition(".")
+    getattr(importlib.import_module(module), attribute)
+    pulled[handler] = sorted(p for p in heavy if p in sys.modules and p not in sum(pulled.values(), []))
+print(json.dumps(pulled))
+"""
+
+
+def test_no_handler_loads_pydantic_jwt_or_the_xray_sdk_at_init() -> None:
+    handlers = [route.handler for route in ROUTES] + [worker.handler for worker in WORKERS]
+    code = _CHILD.format(
+        paths=[str(ROOT / "functions"), str(ROOT / "layers" / "shared" / "python")],
+        heavy=LOADED_ON_DEMAND,
+        handlers=handlers,
+    )
+    env = {"AWS_DEFAULT_REGION": "us-east-1", "AWS_LAMBDA_FUNCTION_NAME": "conduit-test"}
+
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", code], env=env, capture_output=True, text=True, check=True, timeout=120
+    )
+
+    pulled = json.loads(done.stdout)
+    assert pulled == {handler: [] for handler in handlers}
