@@ -8,6 +8,7 @@ same code runs against DynamoDB and the emulator.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
@@ -77,6 +78,15 @@ def commit_once(write: Callable[[TransactWrite], None]) -> bool:
 
 
 def together(*calls: Callable[[], Any]) -> list[Any]:
-    """Run independent reads side by side: one round trip for all of them."""
+    """Run independent reads side by side: one round trip for all of them.
+
+    The barrier gives each call its own thread: a pool reuses a thread that has already
+    finished, which would put a fast call and the next one in sequence."""
+    start = threading.Barrier(len(calls))
+
+    def run(call: Callable[[], Any]) -> Any:
+        start.wait()
+        return call()
+
     with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return [future.result() for future in [pool.submit(call) for call in calls]]
+        return [future.result() for future in [pool.submit(run, call) for call in calls]]
