@@ -5,12 +5,16 @@ the functions' code root, the shared layer's python/ folder, then site-packages.
 the import that creates the handler (settings are read lazily, so that is all Lambda's init
 does) and prints the figure; interpreter start-up is not counted.
 
-Two bytecode conditions are measured. Deployed code and layers exclude `__pycache__`
-(infra/paths.py CODE_EXCLUDES) and /var/task and /opt are read-only, so in Lambda our code and
-the dependency layer are compiled from source at every cold start, while the runtime's own
-boto3/botocore are precompiled. "as deployed" reproduces that with a private bytecode cache
-holding only the standard library and the runtime-provided packages; "warm bytecode" has
-every .pyc (what a local run sees).
+Two bytecode conditions are measured. "As deployed": every module has its bytecode, as in
+Lambda, where the runtime's boto3 is precompiled and our assets ship Python 3.13 bytecode
+(infra/bytecode.py; /var/task and /opt are read-only, so nothing could be cached there).
+"Without bytecode" keeps only the standard library's and the runtime's bytecode: what a cold
+start would cost if the assets shipped sources only, the reason they do not.
+
+What a function defers to its first request is timed too (`first_use`), so lazy imports show
+up as what they are: the DynamoDB client (PynamoDB creates it at the first call; the floor
+creates it at init), the token check's PyJWT and cryptography, and pydantic with the request
+models of the functions that parse a body.
 """
 
 from __future__ import annotations
@@ -41,11 +45,20 @@ RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "
 _CHILD = """
 import importlib, json, sys, time
 sys.path[:0] = {paths!r}
+{setup}
 started = time.perf_counter()
 {body}
 print(json.dumps({{"ms": (time.perf_counter() - started) * 1000}}))
 """
 FLOOR_BODY = "import boto3\nboto3.client('dynamodb')"
+#: Work a function leaves to its first request, timed after its handler is imported.
+FIRST_USE_HANDLER = "articles.create.handler"
+FIRST_USE = {
+    "dynamodb_client": "from conduit.storage import connection\nconnection().client",
+    "token_check": "import jwt\nfrom jwt.algorithms import RSAAlgorithm",
+    "user_request_models": "import conduit.users.models",
+    "article_request_models": "import conduit.articles.models",
+}
 
 
 def handler_body(handler: str) -> str:
@@ -54,8 +67,8 @@ def handler_body(handler: str) -> str:
 
 
 def lambda_environment() -> dict[str, str]:
-    """What a function's process sees at init: Powertools settings, a Lambda function name
-    (so the Tracer is active, as with `tracing=ACTIVE`), and no project paths."""
+    """What a function's process sees at init: Powertools settings, a Lambda function name and
+    execution environment, and no project paths."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "AWS_DEFAULT_REGION": "us-east-1",
@@ -72,9 +85,10 @@ def lambda_environment() -> dict[str, str]:
     return env
 
 
-def run_child(body: str, pycache: Path | None, write_bytecode: bool = False) -> float:
-    """One fresh interpreter; `-I` ignores PYTHON* variables, so the cache is set with -X."""
-    code = _CHILD.format(paths=[str(FUNCTIONS), str(SHARED)], body=body)
+def run_child(body: str, pycache: Path | None, write_bytecode: bool = False, setup: str = "") -> float:
+    """One fresh interpreter timing `body` after an untimed `setup`; `-I` ignores PYTHON*
+    variables, so the cache is set with -X."""
+    code = _CHILD.format(paths=[str(FUNCTIONS), str(SHARED)], setup=setup, body=body)
     flags = ["-I"]
     if pycache is not None:
         flags += ["-X", f"pycache_prefix={pycache}"] + ([] if write_bytecode else ["-B"])
@@ -93,7 +107,7 @@ def run_child(body: str, pycache: Path | None, write_bytecode: bool = False) -> 
 
 def runtime_only_cache(handlers: Sequence[str]) -> Path:
     """A bytecode cache with the standard library and runtime-provided packages compiled, and
-    nothing of ours or of the dependency layer (as in Lambda)."""
+    nothing of ours or of the dependency layer (assets that shipped without bytecode)."""
     cache = Path(tempfile.mkdtemp(prefix="bench-pycache-"))
     run_child(FLOOR_BODY, cache, write_bytecode=True)
     for handler in handlers:  # compile whatever standard library modules our code imports too
@@ -104,49 +118,65 @@ def runtime_only_cache(handlers: Sequence[str]) -> Path:
         for entry in cached_site.iterdir():
             if entry.name.split(".")[0] not in RUNTIME_PACKAGES:
                 shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink()
-    for ours in (FUNCTIONS, ROOT / "layers"):  # our code compiles at every cold start too
+    for ours in (FUNCTIONS, ROOT / "layers"):
         shutil.rmtree(cache / str(ours).lstrip("/"), ignore_errors=True)
     return cache
 
 
-def measure(functions: dict[str, str], runs: int, warm_runs: int, workers: int = 2) -> dict[str, Any]:
-    """Median init ms per function (name -> handler) and of the floor, in both conditions.
-    Runs are interleaved (floor, every function, again) so drift hits all alike, `workers` at
-    a time (one per core: a Lambda sandbox has its own CPU share)."""
+def _medians(
+    jobs: list[tuple[str, str, str]], pycache: Path | None, count: int, label: str
+) -> dict[str, float]:
+    """Median ms of each (name, setup, body) job over `count` interleaved rounds (so drift hits
+    all alike), two at a time: one per core, as a Lambda sandbox has its own CPU share."""
+    samples: dict[str, list[float]] = {name: [] for name, _, _ in jobs}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [
+            (name, pool.submit(run_child, body, pycache, False, setup))
+            for _ in range(count)
+            for name, setup, body in jobs
+        ]
+        for name, future in tqdm(futures, desc=f"cold start ({label})", unit="run"):
+            samples[name].append(future.result())
+    return {name: stats.median(values) for name, values in samples.items()}
+
+
+def _condition(functions: dict[str, str], pycache: Path | None, count: int, label: str) -> dict[str, Any]:
+    jobs = [("floor", "", FLOOR_BODY)] + [(name, "", handler_body(h)) for name, h in functions.items()]
+    medians = _medians(jobs, pycache, count, label)
+    floor = medians.pop("floor")
+    return {
+        "floor_ms": round(floor, 2),
+        "runs": count,
+        "functions": {
+            name: {"median_ms": round(ms, 2), "ratio": round(ms / floor, 3)} for name, ms in medians.items()
+        },
+    }
+
+
+def measure(functions: dict[str, str], runs: int, bare_runs: int) -> dict[str, Any]:
+    """Median init ms per function (name -> handler) and of the floor, with the bytecode the
+    assets ship and without it, and the median ms of each piece of first-request work."""
+    for handler in [*functions.values(), FIRST_USE_HANDLER]:  # compile what a deployment ships
+        run_child(handler_body(handler) + "\n" + "\n".join(FIRST_USE.values()), None)
+    results: dict[str, Any] = {"as_deployed": _condition(functions, None, runs, "as deployed")}
     cache = runtime_only_cache(list(functions.values()))
     try:
-        results: dict[str, Any] = {}
-        for condition, pycache, count in (("as_deployed", cache, runs), ("warm_bytecode", None, warm_runs)):
-            jobs = [("floor", FLOOR_BODY)] + [(name, handler_body(h)) for name, h in functions.items()]
-            samples: dict[str, list[float]] = {name: [] for name, _ in jobs}
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                futures = [
-                    (name, pool.submit(run_child, body, pycache)) for _ in range(count) for name, body in jobs
-                ]
-                for name, future in tqdm(futures, desc=f"cold start ({condition})", unit="run"):
-                    samples[name].append(future.result())
-            floor = stats.median(samples["floor"])
-            results[condition] = {
-                "floor_ms": round(floor, 2),
-                "runs": count,
-                "functions": {
-                    name: {
-                        "median_ms": round(stats.median(values), 2),
-                        "ratio": round(stats.median(values) / floor, 3),
-                    }
-                    for name, values in samples.items()
-                    if name != "floor"
-                },
-            }
-        return results
+        results["without_bytecode"] = _condition(functions, cache, bare_runs, "without bytecode")
     finally:
         shutil.rmtree(cache, ignore_errors=True)
+    first_use = [(name, handler_body(FIRST_USE_HANDLER), body) for name, body in FIRST_USE.items()]
+    results["first_use"] = {
+        "after": FIRST_USE_HANDLER,
+        "runs": runs,
+        "ms": {k: round(v, 2) for k, v in _medians(first_use, None, runs, "first use").items()},
+    }
+    return results
 
 
 def import_profile(handler: str, top: int = 15) -> list[dict[str, Any]]:
     """`python -X importtime` of one handler (warm bytecode): the top-level packages by
     cumulative import time, to show which imports dominate."""
-    code = _CHILD.format(paths=[str(FUNCTIONS), str(SHARED)], body=handler_body(handler))
+    code = _CHILD.format(paths=[str(FUNCTIONS), str(SHARED)], setup="", body=handler_body(handler))
     done = subprocess.run(
         [sys.executable, "-I", "-X", "importtime", "-c", code],
         env=lambda_environment(),
