@@ -1,9 +1,10 @@
 """A realistic dataset, generated once, kept in bench/.data/ and bulk-loaded into the emulator.
 
 Going through the API (or the stores' transactions) would spend minutes per run; instead the
-items are built with the stores' own models and key functions (articles with their slug claims,
-every list entry and counter, favorites with their lists, feeds with their counters), so the
-tables hold exactly what the API would have written, and loaded with BatchWriteItem.
+items are built with the stores' own models and key functions (articles with their bodies and
+slug claims, every list entry and counter, favorites with their lists, feeds with their
+counters), so the tables hold exactly what the API would have written, and loaded with
+BatchWriteItem.
 
 Feeds are materialised only for the users whose feeds the bench reads (the `readers` and the
 token users): a feed partition is read alone, so other users' feeds change no measured cost.
@@ -24,7 +25,7 @@ from typing import Any
 from tqdm import tqdm
 
 from conduit.articles.slugs import slugify
-from conduit.articles.store import ArticleRecord, SlugClaim, article_key
+from conduit.articles.store import ArticleRecord, SlugClaim, article_key, body_record
 from conduit.clock import iso
 from conduit.comments.store import CommentRecord
 from conduit.favorites.store import FavoriteRecord
@@ -42,7 +43,7 @@ from conduit.resources import ARTICLES, COMMENTS, FAVORITES, FOLLOWS, LISTINGS, 
 from conduit.users.store import ClaimRecord, UserRecord
 
 DATA_DIR = Path(__file__).resolve().parent / ".data"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: bodies in their own items
 TABLES_BY_KEY: dict[str, Table] = {
     t.key: t for t in (USERS, FOLLOWS, ARTICLES, LISTINGS, FAVORITES, COMMENTS)
 }
@@ -205,7 +206,7 @@ def generate(scale: Scale, path: Path) -> Meta:
         slug = f"{slugify(title)}-{article_id[:8]}"
         record = ArticleRecord(
             pk=article_key(article_id), article_id=article_id, slug=slug, title=title,
-            description=_text(rng, 15), body=_text(rng, rng.randint(80, 600)), tag_list=list(tags),
+            description=_text(rng, 15), tag_list=list(tags),
             author_id=author_id, created_at=created, updated_at=created, favorites_count=0, comment_seq=0,
         )  # fmt: skip
         placement = Placement(article_id, author_id, created)
@@ -213,6 +214,7 @@ def generate(scale: Scale, path: Path) -> Meta:
         records.append(record)
         by_author[author_id].append(placement)
         out.put(ARTICLES, dict(SlugClaim(pk=f"SLUG#{slug}", article_id=article_id).serialize()))
+        out.put(ARTICLES, dict(body_record(article_id, _text(rng, rng.randint(80, 600))).serialize()))
         for key in article_lists(author_id, tags):
             out.put(LISTINGS, _entry(key, placement))
             totals[key] += 1

@@ -68,9 +68,9 @@ FOLLOWS = Table(
     stream=True,
 )
 
-#: Articles (`ARTICLE#<id>`) and the uniqueness claims on their slugs (`SLUG#<slug>`). Its
-#: stream drives fan-out to feeds on create and clean-up of comments, favorites and feed
-#: entries on delete.
+#: Articles (`ARTICLE#<id>`), their bodies (`BODY#<id>`, apart so list pages never read
+#: them) and the uniqueness claims on their slugs (`SLUG#<slug>`). Its stream drives fan-out
+#: to feeds on create and clean-up of comments, favorites and feed entries on delete.
 ARTICLES = Table(key="articles", env_var="ARTICLES_TABLE", partition_key=Key("pk"), stream=True)
 
 #: Every way to list articles, materialised: one partition per list (`all`, `author#<id>`,

@@ -34,7 +34,7 @@ def handle(record: DynamoDBRecord) -> None:
     if table == settings.table_name(ARTICLES):
         keys = change.keys or {}
         if not str(keys.get("pk", "")).startswith(_ARTICLE):
-            return  # slug claims
+            return  # slug claims and bodies: feeds, favorites and comments follow the article item
         if event == "INSERT" and change.new_image:
             feeds.fan_out(_article(change.new_image)[0])
         elif event == "REMOVE" and change.old_image:

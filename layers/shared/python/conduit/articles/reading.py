@@ -3,17 +3,19 @@
 The articles, their authors, and the caller's favorited and following flags are four
 BatchGetItem calls that need nothing from each other (list entries already carry the author),
 so they run side by side. An entry whose article is gone (deleted a moment ago, its favorites
-and feed entries not yet cleaned up by the stream worker) is left out.
+and feed entries not yet cleaned up by the stream worker) is left out. Pages show no bodies,
+so they never read them; a single article reads its body beside its author and flags.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from conduit.articles import store as articles
 from conduit.articles.store import Article
+from conduit.errors import NotFound
 from conduit.favorites import store as favorites
 from conduit.listings.store import Placement
 from conduit.profiles import store as follows
@@ -57,8 +59,16 @@ def views(placements: Sequence[Placement], viewer: str | None) -> list[ArticleVi
 
 
 def view(article: Article, viewer: str | None) -> ArticleView:
-    """One article, already read, as the viewer sees it."""
-    authors, favorited, followed = together(*_flag_reads(viewer, [article.article_id], [article.author_id]))
+    """One article, already read, as the viewer sees it, with its body: read beside the author
+    and the flags unless the article already carries it."""
+    body_read = [lambda: articles.body_of(article.article_id)] if article.body is None else []
+    authors, favorited, followed, *body = together(
+        *_flag_reads(viewer, [article.article_id], [article.author_id]), *body_read
+    )
+    if body:
+        if body[0] is None:
+            raise NotFound("article")  # deleted since it was read
+        article = replace(article, body=body[0])
     author = authors.get(article.author_id)
     if author is None:
         raise LookupError(f"author {article.author_id} of article {article.article_id} has no profile")

@@ -1,9 +1,13 @@
-"""Data access for articles and their slugs: the only code that touches the articles table.
+"""Data access for articles, their bodies and their slugs: the only code that touches the
+articles table.
 
 An article is keyed by an id that never changes, so comments, favorites and list entries
 never move; its slug is a claim item (`SLUG#<slug>` -> id), taken with a condition, so two
-articles can never share one. Creating and deleting an article writes the article, its claim
-and its entries and counters in every list in one transaction.
+articles can never share one. Its body (up to 50,000 characters) is an item of its own
+(`BODY#<id>`): list pages read the article items only, so a page costs the same whatever the
+bodies' length, and only a single article's response reads the body. Creating and deleting
+an article writes the article, its body, its claim and its entries and counters in every list
+in one transaction.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from conduit.storage import conflicted, connection, table_meta
 
 _ARTICLE = "ARTICLE#"
 _SLUG = "SLUG#"
+_BODY = "BODY#"
 
 
 class SlugTaken(Exception):
@@ -48,7 +53,6 @@ class ArticleRecord(Model):
     slug = UnicodeAttribute()
     title = UnicodeAttribute()
     description = UnicodeAttribute()
-    body = UnicodeAttribute()
     tag_list = ListAttribute(of=UnicodeAttribute, attr_name="tagList", default=list)
     author_id = UnicodeAttribute(attr_name="authorId")
     created_at = UnicodeAttribute(attr_name="createdAt")
@@ -64,13 +68,24 @@ class SlugClaim(Model):
     article_id = UnicodeAttribute(attr_name="articleId")
 
 
+class BodyRecord(Model):
+    """An article's body, apart from the article so that list pages never read it."""
+
+    Meta = table_meta(ARTICLES)
+
+    pk = UnicodeAttribute(hash_key=True)
+    body = UnicodeAttribute()
+
+
 @dataclass(frozen=True)
 class Article:
+    """An article; `body` is None when it was not read (list pages read summaries only)."""
+
     article_id: str
     slug: str
     title: str
     description: str
-    body: str
+    body: str | None
     tags: tuple[str, ...]
     author_id: str
     created_at: str
@@ -92,7 +107,7 @@ def _to_article(record: ArticleRecord) -> Article:
         slug=record.slug,
         title=record.title,
         description=record.description,
-        body=record.body,
+        body=None,
         tags=tuple(str(tag) for tag in record.tag_list or ()),
         author_id=record.author_id,
         created_at=record.created_at,
@@ -108,7 +123,6 @@ def _to_record(article: Article) -> ArticleRecord:
         slug=article.slug,
         title=article.title,
         description=article.description,
-        body=article.body,
         tag_list=list(article.tags),
         author_id=article.author_id,
         created_at=article.created_at,
@@ -121,6 +135,10 @@ def article_key(article_id: str) -> str:
     return _ARTICLE + article_id
 
 
+def body_record(article_id: str, body: str) -> BodyRecord:
+    return BodyRecord(pk=_BODY + article_id, body=body)
+
+
 def id_of_slug(slug: str) -> str | None:
     try:
         return SlugClaim.get(_SLUG + slug, consistent_read=True).article_id
@@ -129,9 +147,18 @@ def id_of_slug(slug: str) -> str | None:
 
 
 def get(article_id: str) -> Article | None:
+    """The article without its body (see `body_of`)."""
     try:
         return _to_article(ArticleRecord.get(_ARTICLE + article_id, consistent_read=True))
     except ArticleRecord.DoesNotExist:
+        return None
+
+
+def body_of(article_id: str) -> str | None:
+    """The article's body; None if the article is gone."""
+    try:
+        return BodyRecord.get(_BODY + article_id, consistent_read=True).body
+    except BodyRecord.DoesNotExist:
         return None
 
 
@@ -141,6 +168,7 @@ def get_by_slug(slug: str) -> Article | None:
 
 
 def get_many(article_ids: Iterable[str]) -> dict[str, Article]:
+    """The articles that exist among `article_ids`, without their bodies (one BatchGetItem)."""
     keys = [_ARTICLE + article_id for article_id in dict.fromkeys(article_ids)]
     return {r.article_id: _to_article(r) for r in ArticleRecord.batch_get(keys)} if keys else {}
 
@@ -156,10 +184,13 @@ def _slug_conflict(error: TransactWriteError, slug: str, article_id: str) -> boo
 
 
 def create(article: Article) -> None:
-    """Write the article, its slug claim and its place in every list, all or nothing."""
+    """Write the article, its body, its slug claim and its place in every list, all or nothing."""
+    if article.body is None:
+        raise ValueError("a new article needs its body")
     try:
         with TransactWrite(connection=connection()) as transaction:
             transaction.save(_to_record(article), condition=ArticleRecord.pk.does_not_exist())
+            transaction.save(body_record(article.article_id, article.body))
             claim = SlugClaim(pk=_SLUG + article.slug, article_id=article.article_id)
             transaction.save(claim, condition=SlugClaim.pk.does_not_exist())
             listings.add(transaction, article.lists, article.placement)
@@ -170,17 +201,19 @@ def create(article: Article) -> None:
 
 
 def update(before: Article, after: Article) -> None:
-    """Save changed text; a new slug moves the claim in the same transaction. The old claim is
-    deleted only if still ours, so of two concurrent renames exactly one commits."""
+    """Save changed text. A new body (`after.body` not None and not `before.body`) and a new
+    slug are written in a transaction with the article, whose condition (still there, slug
+    unchanged) covers them all. The old claim is deleted only if still ours, so of two
+    concurrent renames exactly one commits."""
     actions: list[Action] = [
         ArticleRecord.title.set(after.title),
         ArticleRecord.description.set(after.description),
-        ArticleRecord.body.set(after.body),
         ArticleRecord.slug.set(after.slug),
         ArticleRecord.updated_at.set(after.updated_at),
     ]
     condition = ArticleRecord.slug == before.slug
-    if after.slug == before.slug:
+    new_body = after.body if after.body is not None and after.body != before.body else None
+    if after.slug == before.slug and new_body is None:
         try:
             ArticleRecord(pk=_ARTICLE + after.article_id).update(actions=actions, condition=condition)
         except UpdateError as error:
@@ -193,10 +226,13 @@ def update(before: Article, after: Article) -> None:
             transaction.update(
                 ArticleRecord(pk=_ARTICLE + after.article_id), actions=actions, condition=condition
             )
-            claim = SlugClaim(pk=_SLUG + after.slug, article_id=after.article_id)
-            transaction.save(claim, condition=SlugClaim.pk.does_not_exist())
-            stale = SlugClaim(pk=_SLUG + before.slug, article_id=after.article_id)
-            transaction.delete(stale, condition=SlugClaim.article_id == after.article_id)
+            if new_body is not None:
+                transaction.save(body_record(after.article_id, new_body))
+            if after.slug != before.slug:
+                claim = SlugClaim(pk=_SLUG + after.slug, article_id=after.article_id)
+                transaction.save(claim, condition=SlugClaim.pk.does_not_exist())
+                stale = SlugClaim(pk=_SLUG + before.slug, article_id=after.article_id)
+                transaction.delete(stale, condition=SlugClaim.article_id == after.article_id)
     except TransactWriteError as error:
         if _slug_conflict(error, after.slug, after.article_id):
             raise SlugTaken(after.slug) from error
@@ -206,10 +242,11 @@ def update(before: Article, after: Article) -> None:
 
 
 def delete(article: Article) -> None:
-    """Remove the article, its claim and its place in the lists it was created in, at once.
-    Its comments, favorites and feed entries follow through the stream worker."""
+    """Remove the article, its body, its claim and its place in the lists it was created in, at
+    once. Its comments, favorites and feed entries follow through the stream worker."""
     with TransactWrite(connection=connection()) as transaction:
         transaction.delete(_to_record(article), condition=ArticleRecord.pk.exists())
+        transaction.delete(BodyRecord(pk=_BODY + article.article_id))
         claim = SlugClaim(pk=_SLUG + article.slug, article_id=article.article_id)
         transaction.delete(claim, condition=SlugClaim.article_id == article.article_id)
         listings.remove(transaction, article.lists, article.placement)
