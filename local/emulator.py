@@ -5,11 +5,13 @@ Two things are added on top of moto's own server:
   write or a transaction is checked and applied as one step); moto's handlers are not
   thread-safe, so without this a race between two conditional writes could let both win and
   the race tests would test moto, not our conditions.
-- Every AWS operation is recorded, so tests can count the calls each HTTP request makes.
+- Every AWS operation is recorded with its parameters and the size of its answer, so tests
+  can count the calls each HTTP request makes and see what each one read.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 from collections.abc import Callable, Iterable
@@ -34,6 +36,14 @@ StartResponse = Callable[..., Any]
 class Call:
     service: str  # e.g. "DynamoDB_20120810", "AWSCognitoIdentityProviderService", "http"
     operation: str  # e.g. "GetItem"; for plain HTTP requests (JWKS), the path
+    request: bytes = b""  # the JSON request body of an AWS call
+    response_size: int = 0  # bytes answered: for reads, about the size of the items read
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The call's parameters, as the SDK sent them (DynamoDB JSON for items and keys)."""
+        params: dict[str, Any] = json.loads(self.request) if self.request else {}
+        return params
 
 
 @dataclass
@@ -69,18 +79,25 @@ class _SerializedRecorder:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         service, _, operation = target.partition(".")
         with self._lock:
+            request = b""
             if target:
-                self._log.calls.append(Call(service, operation))
-            elif not environ.get("PATH_INFO", "").startswith("/moto-api"):
-                self._log.calls.append(Call("http", environ.get("PATH_INFO", "")))
+                request = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+                environ["wsgi.input"] = io.BytesIO(request)
             if operation in self.faults:
+                self._log.calls.append(Call(service, operation, request))
                 code = self.faults[operation]
                 body = json.dumps({"__type": code, "message": f"{operation} failed (injected fault)"})
                 start_response("500 Internal Server Error", [("Content-Type", "application/x-amz-json-1.0")])
                 return [body.encode()]
             # Drain the body inside the lock: the response must be complete before the next
             # request sees the backend.
-            return list(self._app(environ, start_response))
+            response = list(self._app(environ, start_response))
+            size = sum(len(chunk) for chunk in response)
+            if target:
+                self._log.calls.append(Call(service, operation, request, size))
+            elif not environ.get("PATH_INFO", "").startswith("/moto-api"):
+                self._log.calls.append(Call("http", environ.get("PATH_INFO", ""), response_size=size))
+            return response
 
 
 class _QuietRequestHandler(MotoRequestHandler):
