@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
+import boto3
 import pytest
 
+from conduit import settings
+from conduit.articles import service
+from conduit.articles import store as articles
+from conduit.articles.models import BODY_MAX
+from conduit.resources import ARTICLES
 from tests.api.conftest import Api
 from tests.api.publishing import publish
 
@@ -15,6 +23,21 @@ ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 @pytest.fixture
 def jake(api: Api) -> str:
     return str(api.register("jake")["token"])
+
+
+def meanwhile(api: Api, write: Callable[[], None]) -> None:
+    """Another request's write, in the middle of the one under test: its calls are not that
+    request's (nor checked against its grants)."""
+    before = len(api.calls.calls)
+    write()
+    del api.calls.calls[before:]
+
+
+def stored_keys() -> list[str]:
+    """Every key of the articles table, read the slow way (a test may Scan; a request never does)."""
+    scanned = boto3.client("dynamodb").scan(TableName=settings.table_name(ARTICLES))
+    items: list[dict[str, Any]] = scanned["Items"]
+    return sorted(item["pk"]["S"] for item in items)
 
 
 def test_creating_an_article_returns_201_with_the_whole_article(api: Api, jake: str) -> None:
@@ -135,6 +158,35 @@ def test_changing_only_the_body_keeps_the_slug(api: Api, jake: str) -> None:
     assert api.request("GET", "/api/articles/mine").json["article"]["body"] == "New body"
 
 
+def test_changing_only_the_title_keeps_the_body(api: Api, jake: str) -> None:
+    publish(api, jake, title="Mine", body="Kept as it was")
+
+    response = api.request("PUT", "/api/articles/mine", {"article": {"title": "Yours"}}, token=jake)
+
+    assert response.json["article"]["body"] == "Kept as it was"
+    assert api.request("GET", "/api/articles/yours").json["article"]["body"] == "Kept as it was"
+
+
+def test_changing_only_the_description_keeps_the_body(api: Api, jake: str) -> None:
+    publish(api, jake, title="Mine", body="Kept as it was")
+
+    response = api.request("PUT", "/api/articles/mine", {"article": {"description": "New"}}, token=jake)
+
+    assert response.json["article"]["body"] == "Kept as it was"
+    assert api.request("GET", "/api/articles/mine").json["article"]["body"] == "Kept as it was"
+
+
+def test_a_body_of_the_longest_allowed_length_reads_back_whole(api: Api, jake: str) -> None:
+    longest = "x" * BODY_MAX
+
+    created = publish(api, jake, title="Long", body=longest)
+    read = api.request("GET", "/api/articles/long").json["article"]
+    listed = api.request("GET", "/api/articles").json["articles"]
+
+    assert created["body"] == read["body"] == longest
+    assert "body" not in listed[0]
+
+
 def test_only_the_author_may_update_or_delete(api: Api, jake: str) -> None:
     publish(api, jake, title="Mine")
     other = api.register("jacob")["token"]
@@ -164,6 +216,48 @@ def test_deleting_an_article_answers_204_and_it_is_gone(api: Api, jake: str) -> 
     assert response.text == ""
     assert api.request("GET", "/api/articles/mine").status_code == 404
     assert api.request("DELETE", "/api/articles/mine", token=jake).status_code == 404
+
+
+def test_an_article_is_stored_as_its_item_its_body_and_its_slug_claim(api: Api, jake: str) -> None:
+    publish(api, jake, title="Mine")
+
+    keys = stored_keys()
+
+    assert [key.split("#", 1)[0] for key in keys] == ["ARTICLE", "BODY", "SLUG"]
+    assert keys[0].split("#", 1)[1] == keys[1].split("#", 1)[1]  # both keyed by the article id
+
+
+def test_deleting_an_article_leaves_no_body_behind(api: Api, jake: str) -> None:
+    publish(api, jake, title="Mine")
+    publish(api, jake, title="Other")
+
+    api.request("DELETE", "/api/articles/mine", token=jake)
+
+    assert [key.split("#", 1)[0] for key in stored_keys()] == ["ARTICLE", "BODY", "SLUG"]
+    assert api.request("GET", "/api/articles/other").json["article"]["body"] == "It takes a Jacobian"
+
+
+@pytest.mark.parametrize("changes", [{"body": "Too late"}, {"title": "Renamed", "body": "Too late"}])
+def test_an_update_racing_a_delete_leaves_nothing_behind(
+    api: Api, jake: str, monkeypatch: pytest.MonkeyPatch, changes: dict[str, str]
+) -> None:
+    """The article is deleted between the update's read and its write: the body written in
+    the update's transaction must fall with the article's condition."""
+    publish(api, jake, title="Mine")
+    read = service._own
+
+    def read_then_lose_the_race(slug: str, caller: str) -> articles.Article:
+        article = read(slug, caller)
+        meanwhile(api, lambda: articles.delete(article))
+        return article
+
+    monkeypatch.setattr(service, "_own", read_then_lose_the_race)
+
+    response = api.request("PUT", "/api/articles/mine", {"article": changes}, token=jake)
+
+    assert response.status_code == 422
+    assert response.json == {"errors": {"article": ["was changed by another request; try again"]}}
+    assert stored_keys() == []
 
 
 def test_the_author_shows_as_followed_by_their_followers(api: Api, jake: str) -> None:
@@ -244,3 +338,22 @@ def test_an_update_without_fields_or_with_blanks_is_a_422(api: Api, jake: str) -
 def test_updating_or_deleting_an_unknown_slug_is_a_404(api: Api, jake: str) -> None:
     assert api.request("PUT", "/api/articles/nope", {"article": {"body": "x"}}, token=jake).status_code == 404
     assert api.request("DELETE", "/api/articles/nope", token=jake).status_code == 404
+
+
+def test_a_read_racing_a_delete_is_a_404(api: Api, jake: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The article is deleted between the read of its item and the read of its body."""
+    publish(api, jake, title="Mine")
+    read = articles.get_by_slug
+
+    def read_then_lose_the_race(slug: str) -> articles.Article | None:
+        article = read(slug)
+        if article is not None:
+            meanwhile(api, lambda: articles.delete(article))
+        return article
+
+    monkeypatch.setattr(articles, "get_by_slug", read_then_lose_the_race)
+
+    response = api.request("GET", "/api/articles/mine")
+
+    assert response.status_code == 404
+    assert response.json == {"errors": {"article": ["not found"]}}

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import pytest
 
+from conduit.articles.models import BODY_MAX
 from tests.api.conftest import Api
 from tests.api.publishing import publish
 
@@ -139,3 +140,45 @@ def test_creating_an_article_costs_the_same_however_many_exist(api: Api, world: 
     )
 
     assert first == second
+
+
+def keys_read(api: Api) -> list[str]:
+    """The partition keys of the articles-table items the last request read."""
+    keys = []
+    for call in api.calls.calls:
+        wanted = call.params.get("RequestItems", {}) if call.operation == "BatchGetItem" else {}
+        for table, request in wanted.items():
+            if table.endswith("-articles"):
+                keys += [key["pk"]["S"] for key in request["Keys"]]
+        if call.operation == "GetItem" and call.params["TableName"].endswith("-articles"):
+            keys.append(call.params["Key"]["pk"]["S"])
+    return keys
+
+
+def bytes_read(api: Api) -> int:
+    """What the last request's DynamoDB calls answered, in bytes: reads cost by item size."""
+    return sum(call.response_size for call in api.calls.calls if call.service.startswith("DynamoDB_"))
+
+
+@pytest.mark.parametrize(
+    "page", ["/api/articles?author={author}&limit=3", "/api/articles/feed?limit=3"], ids=["list", "feed"]
+)
+def test_a_page_reads_the_same_whatever_the_length_of_its_bodies(api: Api, page: str) -> None:
+    tokens = {name: str(api.register(name)["token"]) for name in ("terse", "wordy", "reader")}
+    for author, body in (("terse", "b"), ("wordy", "w" * BODY_MAX)):
+        for n in range(3):
+            publish(api, tokens[author], title=f"{author}{n}", body=body)
+    measured = []
+    for author in ("terse", "wordy"):
+        api.request("POST", f"/api/profiles/{author}/follow", token=tokens["reader"])
+        response = api.request("GET", page.format(author=author), token=tokens["reader"])
+        assert len(response.json["articles"]) == 3
+        kinds = [key.split("#")[0] for key in keys_read(api)]
+        measured.append((Counter(api.calls.dynamodb), bytes_read(api), kinds))
+        api.request("DELETE", f"/api/profiles/{author}/follow", token=tokens["reader"])
+
+    short, long = measured
+
+    assert short[1] > 0
+    assert short == long
+    assert set(short[2]) == {"ARTICLE"}  # summaries only: no body is read

@@ -15,6 +15,7 @@ from conduit import settings
 from conduit.resources import USERS
 from local.emulator import Emulator
 from tests.api.conftest import PASSWORD, Api
+from tests.api.publishing import publish
 
 SERVER_ERROR = {"errors": {"server": ["internal error"]}}
 
@@ -110,3 +111,18 @@ def test_a_password_change_failing_restores_the_email_everywhere(api: Api, fault
         "POST", "/api/users/login", {"user": {"email": "jake@example.com", "password": PASSWORD}}
     )
     assert login.status_code == 200
+
+
+@pytest.mark.parametrize("changes", [{"body": "New"}, {"title": "Renamed", "body": "New"}])
+def test_an_article_update_failing_keeps_the_article_and_its_body(
+    api: Api, faults: Emulator, changes: dict[str, str]
+) -> None:
+    token = api.register("jake")["token"]
+    created = publish(api, token, title="Mine")
+    faults.fail("TransactWriteItems")
+
+    response = api.request("PUT", "/api/articles/mine", {"article": changes}, token=token)
+
+    faults.heal()
+    assert response.status_code == 500
+    assert api.request("GET", "/api/articles/mine").json["article"] == created
