@@ -1,4 +1,5 @@
-"""The third-party dependency layer: built for Lambda's platform with pip, no Docker.
+"""The third-party dependency layer: built for Lambda's platform with pip, no Docker, and
+compiled to Lambda's bytecode (infra.bytecode) so a cold start does not compile it.
 
 Standard library only, so `scripts/build_layers.py` can use it before any dependency is
 installed, and the CDK app can refuse to package a layer that no longer matches its
@@ -16,6 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from infra import bytecode
 from infra.paths import REPO_ROOT
 
 REQUIREMENTS = REPO_ROOT / "layers" / "dependencies" / "requirements.txt"
@@ -38,7 +40,7 @@ PIP_PLATFORM_ARGS = (
 #: The Lambda runtime ships these; botocore alone is ~100 MB of the 250 MB layer limit.
 RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer"})
 #: Bumped when the build recipe changes in a way the digest inputs would not show.
-_RECIPE_VERSION = 1
+_RECIPE_VERSION = 2
 
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
@@ -55,6 +57,7 @@ def digest(requirements: Path = REQUIREMENTS) -> str:
         "requirements": requirements.read_text(encoding="utf-8"),
         "pip": PIP_PLATFORM_ARGS,
         "skip": sorted(RUNTIME_PROVIDED),
+        "bytecode": bytecode.RECIPE,
     }
     return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
 
@@ -102,6 +105,8 @@ def build(*, force: bool = False, requirements: Path = REQUIREMENTS) -> bool:
     """Install the requirements into TARGET_DIR for Lambda; False when the stamp says it is current."""
     if not force and is_current(requirements):
         return False
+    # Before the download: without Python 3.13 there is no layer to build.
+    interpreter = bytecode.find_interpreter()
     shutil.rmtree(BUILD_DIR, ignore_errors=True)
     STAMP.unlink(missing_ok=True)
     TARGET_DIR.mkdir(parents=True)
@@ -117,7 +122,8 @@ def build(*, force: bool = False, requirements: Path = REQUIREMENTS) -> bool:
                 "--disable-pip-version-check",
                 "--no-input",
                 "--quiet",
-                # Byte code from this interpreter would be for the wrong Python version.
+                # Byte code from this interpreter would be for the wrong Python version:
+                # compile_tree writes Lambda's below.
                 "--no-compile",
                 *PIP_PLATFORM_ARGS,
                 "--target",
@@ -130,5 +136,6 @@ def build(*, force: bool = False, requirements: Path = REQUIREMENTS) -> bool:
     remove_runtime_provided(TARGET_DIR)
     # Console scripts are of no use in a layer and name this machine's interpreter.
     shutil.rmtree(TARGET_DIR / "bin", ignore_errors=True)
+    bytecode.compile_tree(TARGET_DIR, interpreter)
     STAMP.write_text(digest(requirements) + "\n", encoding="utf-8")
     return True

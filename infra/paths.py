@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from infra.bytecode import LAMBDA
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Handler code root: `Route.handler` names modules relative to this folder.
 FUNCTIONS_DIR = REPO_ROOT / "functions"
 #: Shared-code layer asset: holds `python/conduit/...`, as Lambda expects for Python layers.
 SHARED_LAYER_DIR = REPO_ROOT / "layers" / "shared"
-#: Python bytecode built on a developer's machine is for the wrong interpreter: never ship it.
-CODE_EXCLUDES = ("**/__pycache__", "**/*.pyc")
+#: Bytecode in a source tree was written by whatever Python ran the code locally: never part of
+#: an asset's fingerprint or contents (infra.bundling compiles the shipped bytecode afresh).
+SOURCE_EXCLUDES = ("**/__pycache__", "**/*.pyc")
+#: A built tree (the dependency layer) ships only the bytecode infra.bytecode compiled for
+#: Lambda's python3.13, in `__pycache__`; any other tag or location is left out.
+CODE_EXCLUDES = ("**/*.pyc", f"!**/__pycache__/*.{LAMBDA.cache_tag}.pyc")

@@ -3,9 +3,10 @@
     .venv/bin/python scripts/build_layers.py [--force]
 
 Installs `layers/dependencies/requirements.txt` (minus what the runtime ships) as
-manylinux2014_aarch64 wheels into `build/layers/dependencies/python`, which the CDK app
-packages as a layer. Does nothing when the stamp says the build matches the requirements,
-so `make synth` stays offline and fast after the first run.
+manylinux2014_aarch64 wheels into `build/layers/dependencies/python` and compiles them with a
+local CPython 3.13 (infra.bytecode), which the CDK app packages as a layer. Does nothing when
+the stamp says the build matches the requirements, so `make synth` stays offline and fast after
+the first run.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from infra import layers
+from infra.errors import InfraError
 from infra.paths import REPO_ROOT
 
 
@@ -25,7 +27,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="rebuild even if the stamp is current")
     args = parser.parse_args(argv)
     where = layers.TARGET_DIR.relative_to(REPO_ROOT)
-    if layers.build(force=args.force):
+    try:
+        built = layers.build(force=args.force)
+    except InfraError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if built:
         print(f"dependency layer built in {where}")
     else:
         print(f"dependency layer in {where} is up to date")

@@ -21,7 +21,7 @@ from infra.components.data import Data
 from infra.components.identity import Identity
 from infra.config import StageConfig
 from infra.errors import InfraError
-from infra.paths import CODE_EXCLUDES, FUNCTIONS_DIR, SHARED_LAYER_DIR
+from infra.paths import CODE_EXCLUDES, FUNCTIONS_DIR, SHARED_LAYER_DIR, SOURCE_EXCLUDES
 from infra.permissions import grant_statements
 
 #: The dependency layer is built for exactly this interpreter (see infra.layers.PIP_PLATFORM_ARGS),
@@ -44,16 +44,22 @@ class Runtime(Construct):
         self.data = data
         self.identity = identity
         self.layers: list[lambda_.ILayerVersion] = [
-            self._layer("SharedCodeLayer", "shared", SHARED_LAYER_DIR.as_posix(), "shared code (conduit)"),
+            self._layer(
+                "SharedCodeLayer",
+                "shared",
+                lambda_.Code.from_asset(SHARED_LAYER_DIR.as_posix(), exclude=list(SOURCE_EXCLUDES)),
+                "shared code (conduit)",
+            ),
             self._layer(
                 "DependenciesLayer",
                 "dependencies",
-                config.dependency_layer_dir.as_posix(),
+                # Built, and compiled for Lambda, by scripts/build_layers.py.
+                lambda_.Code.from_asset(config.dependency_layer_dir.as_posix(), exclude=list(CODE_EXCLUDES)),
                 "third-party packages from layers/dependencies/requirements.txt",
             ),
         ]
         # One asset for all functions: each ships the whole functions/ tree (it is small).
-        self.code = lambda_.Code.from_asset(FUNCTIONS_DIR.as_posix(), exclude=list(CODE_EXCLUDES))
+        self.code = lambda_.Code.from_asset(FUNCTIONS_DIR.as_posix(), exclude=list(SOURCE_EXCLUDES))
         self._function_names: set[str] = set()
 
     def function(
@@ -116,13 +122,13 @@ class Runtime(Construct):
             )
         return self.identity.user_pool.user_pool_arn
 
-    def _layer(self, construct_id: str, suffix: str, path: str, what: str) -> lambda_.LayerVersion:
+    def _layer(self, construct_id: str, suffix: str, code: lambda_.Code, what: str) -> lambda_.LayerVersion:
         return lambda_.LayerVersion(
             self,
             construct_id,
             layer_version_name=self.config.resource_name(suffix),
             description=f"Conduit {what} ({self.config.stage})",
-            code=lambda_.Code.from_asset(path, exclude=list(CODE_EXCLUDES)),
+            code=code,
             compatible_runtimes=[RUNTIME],
             compatible_architectures=[ARCHITECTURE],
         )

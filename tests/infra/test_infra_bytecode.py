@@ -14,9 +14,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from aws_cdk import GlobIgnoreStrategy
 
 from infra.bytecode import INTERPRETER_ENV, LAMBDA, Target, compile_tree, find_interpreter
 from infra.errors import InfraError
+from infra.paths import CODE_EXCLUDES, SOURCE_EXCLUDES
 
 PYTHON = Path(sys.executable)
 TAG = sys.implementation.cache_tag
@@ -175,3 +177,28 @@ def test_a_python313_on_path_that_does_not_run_is_reported(tmp_path, monkeypatch
     no_interpreter_anywhere(monkeypatch, tmp_path)
     with pytest.raises(InfraError, match=r"\n  rejected .*python3\.13: .*exited with 127: pyenv"):
         find_interpreter()
+
+
+# --- what the assets ship -------------------------------------------------------------------
+
+
+def test_a_built_layer_ships_only_lambdas_bytecode_in_pycache(tmp_path):
+    """CODE_EXCLUDES, read by CDK's own matcher, as it copies and fingerprints the layer."""
+    ignore = GlobIgnoreStrategy(str(tmp_path), list(CODE_EXCLUDES))
+    shipped = {
+        "python/pkg/mod.py": True,
+        f"python/pkg/__pycache__/mod.{LAMBDA.cache_tag}.pyc": True,
+        f"__pycache__/top.{LAMBDA.cache_tag}.pyc": True,
+        "python/pkg/__pycache__/mod.cpython-311.pyc": False,
+        f"python/pkg/__pycache__/mod.{LAMBDA.cache_tag}.opt-1.pyc": False,
+        f"python/pkg/mod.{LAMBDA.cache_tag}.pyc": False,
+        "python/pkg/mod.pyc": False,
+    }
+    assert {name: not ignore.ignores(str(tmp_path / name)) for name in shipped} == shipped
+
+
+def test_a_source_tree_never_contributes_bytecode(tmp_path):
+    ignore = GlobIgnoreStrategy(str(tmp_path), list(SOURCE_EXCLUDES))
+    assert ignore.ignores(str(tmp_path / "pkg" / "__pycache__"))
+    assert ignore.ignores(str(tmp_path / "pkg" / f"mod.{LAMBDA.cache_tag}.pyc"))
+    assert not ignore.ignores(str(tmp_path / "pkg" / "mod.py"))

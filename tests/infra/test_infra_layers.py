@@ -5,7 +5,9 @@ No pip run here: the build itself is exercised by `make synth`; these check its 
 
 from __future__ import annotations
 
-from infra import layers
+import pytest
+
+from infra import bytecode, layers
 
 
 def test_runtime_provided_requirements_are_left_out():
@@ -45,3 +47,13 @@ def test_layer_without_its_folder_is_not_current(tmp_path):
     requirements.write_text("pynamodb==6.1.0\n")
     stamp.write_text(layers.digest(requirements))
     assert not layers.is_current(requirements, stamp, tmp_path / "python")
+
+
+def test_layer_built_with_other_bytecode_is_not_current(tmp_path, monkeypatch: pytest.MonkeyPatch):
+    """A layer compiled for another Python (or built before bytecode was shipped) is rebuilt."""
+    requirements, stamp, target = tmp_path / "requirements.txt", tmp_path / "stamp", tmp_path / "python"
+    requirements.write_text("pynamodb==6.1.0\n")
+    target.mkdir()
+    stamp.write_text(layers.digest(requirements))
+    monkeypatch.setattr(bytecode, "RECIPE", "cpython-314-unchecked-hash")
+    assert not layers.is_current(requirements, stamp, target)
