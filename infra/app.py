@@ -1,7 +1,8 @@
 """CDK app entry: `cdk synth -c stage=<name>` (see cdk.json), or `python infra/app.py`.
 
 Synthesizes offline: no AWS credentials (the stack is environment-agnostic), no Docker (the
-dependency layer is built by scripts/build_layers.py, or replaced by a placeholder folder).
+dependency layer is built by scripts/build_layers.py, or replaced by a placeholder folder, and
+a local CPython 3.13 compiles the bytecode every asset ships, see infra/bytecode.py).
 """
 
 from __future__ import annotations

@@ -1,14 +1,16 @@
 """What every Conduit function runs on, shared by the API's functions and the stream workers.
 
-Python 3.13 on arm64, the shared-code and dependency layers, the `functions/` code, X-Ray
-tracing, a log group kept a month, and an environment and role holding only what it is granted.
+Python 3.13 on arm64, the shared-code and dependency layers and the `functions/` code (each with
+its 3.13 bytecode, see infra.bytecode), X-Ray tracing, a log group kept a month, and an
+environment and role holding only what it is granted.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -17,11 +19,13 @@ from constructs import Construct
 
 from conduit.resources import Table, UserPool, powertools_env
 from conduit.routes import Grant
+from infra import bytecode
+from infra.bundling import compiled_code
 from infra.components.data import Data
 from infra.components.identity import Identity
 from infra.config import StageConfig
 from infra.errors import InfraError
-from infra.paths import CODE_EXCLUDES, FUNCTIONS_DIR, SHARED_LAYER_DIR, SOURCE_EXCLUDES
+from infra.paths import CODE_EXCLUDES, FUNCTIONS_DIR, SHARED_LAYER_DIR
 from infra.permissions import grant_statements
 
 #: The dependency layer is built for exactly this interpreter (see infra.layers.PIP_PLATFORM_ARGS),
@@ -43,11 +47,16 @@ class Runtime(Construct):
         self.config = config
         self.data = data
         self.identity = identity
+        # Looked up once for both bundled assets, and first thing when this synth bundles, so a
+        # missing Python 3.13 is reported as such, not as a failure from inside CDK's bundling.
+        interpreter = functools.cache(bytecode.find_interpreter)
+        if Stack.of(self).bundling_required:
+            interpreter()
         self.layers: list[lambda_.ILayerVersion] = [
             self._layer(
                 "SharedCodeLayer",
                 "shared",
-                lambda_.Code.from_asset(SHARED_LAYER_DIR.as_posix(), exclude=list(SOURCE_EXCLUDES)),
+                compiled_code(SHARED_LAYER_DIR, interpreter),
                 "shared code (conduit)",
             ),
             self._layer(
@@ -59,7 +68,7 @@ class Runtime(Construct):
             ),
         ]
         # One asset for all functions: each ships the whole functions/ tree (it is small).
-        self.code = lambda_.Code.from_asset(FUNCTIONS_DIR.as_posix(), exclude=list(SOURCE_EXCLUDES))
+        self.code = compiled_code(FUNCTIONS_DIR, interpreter)
         self._function_names: set[str] = set()
 
     def function(

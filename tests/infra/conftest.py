@@ -1,8 +1,10 @@
 """Synthesizes the CDK app in-process, offline, once per stage per session, and reads the template.
 
 The dependency layer is an empty placeholder folder (`-c dependencyLayerDir=...`), so no pip
-run, network or Docker is needed; the context comes from cdk.json like a real `cdk synth`, and
-cdk-nag's checks run on every synth as they do in `infra/app.py`.
+run, network or Docker is needed, and no stack bundles its assets (CDK's own
+`aws:cdk:bundling-stacks`, as `cdk list` sets it), so no Python 3.13 is needed either
+(test_infra_bytecode.py bundles for real); the context comes from cdk.json like a real
+`cdk synth`, and cdk-nag's checks run on every synth as they do in `infra/app.py`.
 The readers below compute expectations from `conduit.resources` and `conduit.routes` alone,
 independently of infra/, so a declaration added there is checked with no test change.
 """
@@ -29,6 +31,8 @@ from infra.stack import ConduitStack
 Synth = Callable[..., ConduitStack]
 Resource = Mapping[str, Any]
 
+#: CDK's context key naming the stacks whose assets are bundled (default: all).
+BUNDLING_STACKS = "aws:cdk:bundling-stacks"
 STAGE = "dev-alice"
 RETAINED_STAGE = "qa-keep"
 #: Context of the `configured` stage: every per-stage setting away from its default.
@@ -53,13 +57,14 @@ def cdk_json_context() -> dict[str, Any]:
 def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     """Builds the app for a stage the way `cdk synth -c stage=... -c key=value` would;
     `routes` or `workers` replace the declared ones, to show that new declarations need no
-    infra change."""
+    infra change; `bundling_stacks` (none by default) bundles those stacks' assets."""
     placeholder_layer: Path = tmp_path_factory.mktemp("placeholder-dependency-layer")
 
     def synthesize(
         stage: str,
         routes: tuple[Route, ...] | None = None,
         workers: tuple[StreamWorker, ...] | None = None,
+        bundling_stacks: list[str] | None = None,
         **context: object,
     ) -> ConduitStack:
         app = App(
@@ -70,6 +75,8 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
                 "dependencyLayerDir": str(placeholder_layer),
                 **context,
             },
+            # After CDK_CONTEXT_JSON, so a `cdk` in the environment cannot turn bundling back on.
+            post_cli_context={BUNDLING_STACKS: bundling_stacks or []},
         )
         add_policy_checks(app)
         if routes is None and workers is None:

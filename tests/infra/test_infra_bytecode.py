@@ -1,8 +1,8 @@
 """The bytecode every asset ships, so a Lambda cold start does not compile our modules.
 
 This machine has no Python 3.13: the interpreter running the tests stands in for it, through
-`Target` (what `find_interpreter` accepts). What differs between 3.11 and 3.13 here is only the
-pyc's tag and magic number.
+`Target` (what `find_interpreter` accepts) and the interpreter lookup CDK's bundling calls.
+What differs between 3.11 and 3.13 here is only the pyc's tag and magic number.
 """
 
 from __future__ import annotations
@@ -14,11 +14,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from aws_cdk import GlobIgnoreStrategy
+from aws_cdk import DockerImage, GlobIgnoreStrategy, Stage
+from aws_cdk.assertions import Template
 
+from infra import bytecode
+from infra.bundling import CompiledCopy
 from infra.bytecode import INTERPRETER_ENV, LAMBDA, Target, compile_tree, find_interpreter
 from infra.errors import InfraError
-from infra.paths import CODE_EXCLUDES, SOURCE_EXCLUDES
+from infra.paths import CODE_EXCLUDES, FUNCTIONS_DIR, SHARED_LAYER_DIR, SOURCE_EXCLUDES
+from tests.infra.conftest import STAGE, Synth
 
 PYTHON = Path(sys.executable)
 TAG = sys.implementation.cache_tag
@@ -37,6 +41,22 @@ def write(root: Path, files: dict[str, str]) -> Path:
 
 def pycs(root: Path) -> set[str]:
     return {p.relative_to(root).as_posix() for p in root.rglob("*.pyc")}
+
+
+def without_bytecode(root: Path) -> set[str]:
+    return {
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    }
+
+
+def expected_pycs(root: Path) -> set[str]:
+    """One pyc of the running interpreter in __pycache__ next to every module."""
+    return {
+        (p.parent / "__pycache__" / f"{p.stem}.{TAG}.pyc").relative_to(root).as_posix()
+        for p in root.rglob("*.py")
+    }
 
 
 def no_interpreter_anywhere(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
@@ -202,3 +222,58 @@ def test_a_source_tree_never_contributes_bytecode(tmp_path):
     assert ignore.ignores(str(tmp_path / "pkg" / "__pycache__"))
     assert ignore.ignores(str(tmp_path / "pkg" / f"mod.{LAMBDA.cache_tag}.pyc"))
     assert not ignore.ignores(str(tmp_path / "pkg" / "mod.py"))
+
+
+def test_local_bundling_copies_the_source_without_its_bytecode_and_compiles_the_copy(tmp_path):
+    source = write(
+        tmp_path / "source",
+        {"python/pkg/__init__.py": "", "python/pkg/mod.py": "X = 1\n", "python/pkg/data.json": "{}"},
+    )
+    compile_tree(source, PYTHON)  # bytecode a local test run left in the tree
+    write(source, {"python/pkg/__pycache__/mod.cpython-310.pyc": "stale", "python/stray.pyc": "stray"})
+    before = sorted(p.as_posix() for p in source.rglob("*"))
+    output = tmp_path / "output"
+    output.mkdir()
+    bundler = CompiledCopy(source, lambda: PYTHON)
+    assert bundler.try_bundle(str(output), image=DockerImage.from_registry("never-pulled")) is True
+    assert without_bytecode(output) == without_bytecode(source)
+    assert pycs(output) == expected_pycs(output)
+    assert sorted(p.as_posix() for p in source.rglob("*")) == before
+
+
+def test_local_bundling_without_python313_raises_rather_than_falling_back_to_docker(tmp_path, monkeypatch):
+    no_interpreter_anywhere(monkeypatch, tmp_path)
+    output = tmp_path / "output"
+    output.mkdir()
+    with pytest.raises(InfraError, match=r"no CPython 3\.13"):
+        CompiledCopy(SHARED_LAYER_DIR).try_bundle(
+            str(output), image=DockerImage.from_registry("never-pulled")
+        )
+
+
+def test_a_bundling_synth_ships_functions_and_shared_code_with_bytecode(synth: Synth, monkeypatch):
+    """A real synth with bundling on, CDK calling our local bundler for both assets."""
+    monkeypatch.setattr(bytecode, "find_interpreter", lambda: PYTHON)
+    stack = synth(STAGE, bundling_stacks=["**"])
+    template = Template.from_stack(stack)
+    stage = Stage.of(stack)
+    assert stage is not None
+    outdir = Path(stage.outdir)
+    functions = template.find_resources("AWS::Lambda::Function")
+    code_keys = {f["Properties"]["Code"]["S3Key"] for f in functions.values()}
+    (shared,) = (
+        layer["Properties"]["Content"]["S3Key"]
+        for layer in template.find_resources("AWS::Lambda::LayerVersion").values()
+        if layer["Properties"]["LayerName"] == f"conduit-{STAGE}-shared"
+    )
+    assert len(code_keys) == 1
+    for key, source in ((code_keys.pop(), FUNCTIONS_DIR), (shared, SHARED_LAYER_DIR)):
+        asset = outdir / f"asset.{key.removesuffix('.zip')}"
+        assert without_bytecode(asset) == without_bytecode(source)
+        assert pycs(asset) == expected_pycs(asset)
+
+
+def test_a_bundling_synth_without_python313_says_how_to_get_one(synth: Synth, tmp_path, monkeypatch):
+    no_interpreter_anywhere(monkeypatch, tmp_path)
+    with pytest.raises(InfraError, match=r"uv python install 3\.13"):
+        synth(STAGE, bundling_stacks=["**"])

@@ -1,0 +1,52 @@
+"""Code assets packaged with Lambda's bytecode by CDK local bundling: no Docker, no pyc in the tree.
+
+CDK bundles an asset again whenever its hash (the source tree's fingerprint plus these bundling
+options) has no bundle in cdk.out, so the bytecode never goes stale, and skips bundling for the
+stacks `aws:cdk:bundling-stacks` leaves out (`cdk list`, `-e`, the tests).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import jsii
+from aws_cdk import BundlingOptions, DockerImage, ILocalBundling
+from aws_cdk import aws_lambda as lambda_
+
+from infra import bytecode
+from infra.paths import SOURCE_EXCLUDES
+
+#: Never pulled (`try_bundle` always bundles or raises), but hashed with the asset: naming the
+#: recipe here rebuilds every asset when it changes.
+_NO_IMAGE = DockerImage.from_registry(f"conduit-local-bundling:{bytecode.RECIPE}")
+
+Interpreter = Callable[[], Path]
+
+
+@jsii.implements(ILocalBundling)
+class CompiledCopy:
+    """The source tree without any bytecode, plus bytecode compiled for Lambda."""
+
+    def __init__(self, source: Path, interpreter: Interpreter = bytecode.find_interpreter) -> None:
+        self.source = source
+        self.interpreter = interpreter
+
+    def try_bundle(self, output_dir: str, *, image: DockerImage, **_options: object) -> bool:
+        """Always True or an InfraError: False would send CDK to Docker."""
+        interpreter = self.interpreter()
+        ignore = shutil.ignore_patterns(*(Path(p).name for p in SOURCE_EXCLUDES))
+        shutil.copytree(self.source, output_dir, ignore=ignore, dirs_exist_ok=True)
+        bytecode.compile_tree(Path(output_dir), interpreter)
+        return True
+
+
+def compiled_code(source: Path, interpreter: Interpreter = bytecode.find_interpreter) -> lambda_.AssetCode:
+    """`source` as a Lambda code or layer asset, with CPython 3.13 bytecode next to every module."""
+    return lambda_.Code.from_asset(
+        source.as_posix(),
+        # Only for the source fingerprint: bytecode lying in the tree must not change the hash.
+        exclude=list(SOURCE_EXCLUDES),
+        bundling=BundlingOptions(image=_NO_IMAGE, local=CompiledCopy(source, interpreter)),
+    )
