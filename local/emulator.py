@@ -91,13 +91,16 @@ class _SerializedRecorder:
                 return [body.encode()]
             # Drain the body inside the lock: the response must be complete before the next
             # request sees the backend.
-            response = list(self._app(environ, start_response))
-            size = sum(len(chunk) for chunk in response)
-            if target:
-                self._log.calls.append(Call(service, operation, request, size))
-            elif not environ.get("PATH_INFO", "").startswith("/moto-api"):
-                self._log.calls.append(Call("http", environ.get("PATH_INFO", ""), response_size=size))
-            return response
+            response: list[bytes] = []
+            try:
+                response = list(self._app(environ, start_response))
+                return response
+            finally:  # logged even when the backend raised: the call was made
+                size = sum(len(chunk) for chunk in response)
+                if target:
+                    self._log.calls.append(Call(service, operation, request, size))
+                elif not environ.get("PATH_INFO", "").startswith("/moto-api"):
+                    self._log.calls.append(Call("http", environ.get("PATH_INFO", ""), response_size=size))
 
 
 class _QuietRequestHandler(MotoRequestHandler):
