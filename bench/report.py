@@ -201,7 +201,7 @@ def _scaling(results: dict[str, Any]) -> str:
         _p(f"""Calls and round trips are the same at every size, and the feed Query never reads more
         than {most_query_units} RCU: constant, as the docs say. The total read units vary with how
         full the page is (feeds with fewer than 20 entries: {short or "none"}) and with the sizes of the
-        articles shown (their BatchGetItem reads whole items, bodies included), not with the number
+        article summaries shown (bodies live in their own items, never read for a page), not with the number
         of authors followed.""")
         if steady and most_query_units <= 1
         else "**Not constant across sizes** (see the table).\n"
