@@ -105,7 +105,8 @@ def _cold(results: dict[str, Any]) -> str:
     )
     text.append(
         _p(f"""Deployment size (the same for every function: one code asset, the same layers):
-        {parts}. Dependency layer: {sizes["dependency_layer_note"]}.""")
+        {parts}. Code and shared layer {sizes.get("code_note", "without bytecode")}; dependency
+        layer: {sizes["dependency_layer_note"]}.""")
     )
     profile = cold["import_profile"]
     text.append(

@@ -1,14 +1,19 @@
 """Deployment size of each function: its code asset plus the layers it runs with, zipped as
-the CDK app packages them (without `__pycache__`, see infra/paths.py)."""
+the CDK app packages them: sources plus the Python 3.13 bytecode infra/bytecode.py compiles
+(the code and shared layer are compiled into a temporary copy, as CDK's local bundling does)."""
 
 from __future__ import annotations
 
 import io
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
+
+from infra import bytecode
+from infra.errors import InfraError
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE = ROOT / "functions"
@@ -17,7 +22,10 @@ DEPENDENCY_LAYER = ROOT / "build" / "layers" / "dependencies"
 
 
 def _excluded(path: Path) -> bool:
-    return "__pycache__" in path.parts or path.suffix == ".pyc"
+    """What the assets leave out: bytecode other than Lambda's, in `__pycache__` (infra/paths.py)."""
+    if path.suffix != ".pyc":
+        return False
+    return path.parent.name != "__pycache__" or not path.name.endswith(f".{bytecode.LAMBDA.cache_tag}.pyc")
 
 
 def zipped_size(folder: Path) -> tuple[int, int]:
@@ -46,24 +54,38 @@ def ensure_dependency_layer() -> str:
     return done.stdout.strip()
 
 
+def _compiled(folder: Path, into: Path) -> tuple[Path, str]:
+    """`folder` as its asset ships it, or the bare source (and why) without a Python 3.13."""
+    try:
+        interpreter = bytecode.find_interpreter()
+    except InfraError as error:
+        return folder, f"without bytecode ({str(error).split('.')[0]})"
+    bytecode.compile_copy(folder, into, interpreter)
+    return into, "with Python 3.13 bytecode"
+
+
 def measure(function_names: list[str]) -> dict[str, Any]:
     note = ensure_dependency_layer()
     parts: dict[str, Any] = {}
-    for name, folder in (
-        ("code", CODE),
-        ("shared_layer", SHARED_LAYER),
-        ("dependency_layer", DEPENDENCY_LAYER),
-    ):
-        if folder.exists() and any(folder.iterdir()):
-            zipped, unzipped = zipped_size(folder)
-            parts[name] = {"zipped_bytes": zipped, "unzipped_bytes": unzipped}
-        else:
-            parts[name] = None
+    with tempfile.TemporaryDirectory(prefix="bench-assets-") as tmp:
+        code, code_note = _compiled(CODE, Path(tmp) / "code")
+        shared, _ = _compiled(SHARED_LAYER, Path(tmp) / "shared")
+        for name, folder in (
+            ("code", code),
+            ("shared_layer", shared),
+            ("dependency_layer", DEPENDENCY_LAYER),
+        ):
+            if folder.exists() and any(folder.iterdir()):
+                zipped, unzipped = zipped_size(folder)
+                parts[name] = {"zipped_bytes": zipped, "unzipped_bytes": unzipped}
+            else:
+                parts[name] = None
     total_zipped = sum(p["zipped_bytes"] for p in parts.values() if p)
     total_unzipped = sum(p["unzipped_bytes"] for p in parts.values() if p)
     # One code asset (the whole functions/ tree) and the same two layers serve every function.
     return {
         "dependency_layer_note": note,
+        "code_note": code_note,
         "parts": parts,
         "per_function": {
             name: {"zipped_bytes": total_zipped, "unzipped_bytes": total_unzipped} for name in function_names

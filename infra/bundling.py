@@ -7,7 +7,6 @@ stacks `aws:cdk:bundling-stacks` leaves out (`cdk list`, `-e`, the tests).
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,10 +34,7 @@ class CompiledCopy:
 
     def try_bundle(self, output_dir: str, *, image: DockerImage, **_options: object) -> bool:
         """Always True or an InfraError: False would send CDK to Docker."""
-        interpreter = self.interpreter()
-        ignore = shutil.ignore_patterns(*(Path(p).name for p in SOURCE_EXCLUDES))
-        shutil.copytree(self.source, output_dir, ignore=ignore, dirs_exist_ok=True)
-        bytecode.compile_tree(Path(output_dir), interpreter)
+        bytecode.compile_copy(self.source, Path(output_dir), self.interpreter())
         return True
 
 

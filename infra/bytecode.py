@@ -24,6 +24,9 @@ INTERPRETER_ENV = "CONDUIT_PYTHON313"
 #: ignored; unchecked-hash pycs are used without looking at the source at all.
 INVALIDATION_MODE = "unchecked-hash"
 
+#: Bytecode in a source tree, written by whatever Python ran the code locally.
+LOCAL_BYTECODE = ("__pycache__", "*.pyc")
+
 _PROBE = (
     "import importlib.util, json, sys; print(json.dumps([sys.implementation.name, "
     "list(sys.version_info[:2]), sys.implementation.cache_tag, importlib.util.MAGIC_NUMBER.hex()]))"
@@ -109,6 +112,12 @@ def compile_tree(root: Path, interpreter: Path) -> None:
         # Stale bytecode of other interpreters (or `-O` runs) is dead weight in the zip.
         if pyc.parent.name != "__pycache__" or not pyc.name.endswith(f".{tag}.pyc"):
             pyc.unlink()
+
+
+def compile_copy(source: Path, output_dir: Path, interpreter: Path) -> None:
+    """Copy `source` without its local bytecode into `output_dir` and compile the copy."""
+    shutil.copytree(source, output_dir, ignore=shutil.ignore_patterns(*LOCAL_BYTECODE), dirs_exist_ok=True)
+    compile_tree(output_dir, interpreter)
 
 
 def _candidates(target: Target) -> list[Path]:

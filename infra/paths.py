@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from infra.bytecode import LAMBDA
+from infra.bytecode import LAMBDA, LOCAL_BYTECODE
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Handler code root: `Route.handler` names modules relative to this folder.
@@ -13,7 +13,7 @@ FUNCTIONS_DIR = REPO_ROOT / "functions"
 SHARED_LAYER_DIR = REPO_ROOT / "layers" / "shared"
 #: Bytecode in a source tree was written by whatever Python ran the code locally: never part of
 #: an asset's fingerprint or contents (infra.bundling compiles the shipped bytecode afresh).
-SOURCE_EXCLUDES = ("**/__pycache__", "**/*.pyc")
+SOURCE_EXCLUDES = tuple(f"**/{pattern}" for pattern in LOCAL_BYTECODE)
 #: A built tree (the dependency layer) ships only the bytecode infra.bytecode compiled for
 #: Lambda's python3.13, in `__pycache__`; any other tag or location is left out.
 CODE_EXCLUDES = ("**/*.pyc", f"!**/__pycache__/*.{LAMBDA.cache_tag}.pyc")

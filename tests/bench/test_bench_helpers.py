@@ -55,12 +55,14 @@ def test_a_scale_names_its_dataset_file():
     assert dataset.Scale(users=10, articles=20, comments=30, seed=2).name == "v2-u10-a20-c30-s2"
 
 
-def test_zipped_size_leaves_bytecode_out(tmp_path):
+def test_zipped_size_counts_lambdas_bytecode_and_leaves_other_bytecode_out(tmp_path):
     (tmp_path / "module.py").write_text("x = 1\n" * 100)
     (tmp_path / "__pycache__").mkdir()
     (tmp_path / "__pycache__" / "module.cpython-311.pyc").write_bytes(b"\0" * 10_000)
+    (tmp_path / "__pycache__" / "module.cpython-313.pyc").write_bytes(b"\0" * 50)
+    (tmp_path / "module.cpython-313.pyc").write_bytes(b"\0" * 10_000)
 
     zipped, unzipped = sizes.zipped_size(tmp_path)
 
-    assert unzipped == 600
-    assert 0 < zipped < 600
+    assert unzipped == 650
+    assert 0 < zipped < 650
