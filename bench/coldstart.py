@@ -34,6 +34,7 @@ from typing import Any
 from tqdm import tqdm
 
 from bench import stats
+from conduit.resources import TABLES
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ROOT / "functions"
@@ -54,7 +55,9 @@ FLOOR_BODY = "import boto3\nboto3.client('dynamodb')"
 #: Work a function leaves to its first request, timed after its handler is imported.
 FIRST_USE_HANDLER = "articles.create.handler"
 FIRST_USE = {
-    "dynamodb_client": "from conduit.storage import connection\nconnection().client",
+    # Every model the handler imports, as its first requests reach them: one shared client.
+    "dynamodb_client": "from conduit.storage import Record\n"
+    "for model in Record.__subclasses__(): model._get_connection().connection.client",
     "token_check": "import jwt\nfrom jwt.algorithms import RSAAlgorithm",
     "user_request_models": "import conduit.users.models",
     "article_request_models": "import conduit.articles.models",
@@ -82,6 +85,7 @@ def lambda_environment() -> dict[str, str]:
         "POWERTOOLS_METRICS_NAMESPACE": "Conduit",
         "POWERTOOLS_LOG_LEVEL": "INFO",
     }
+    env |= {table.env_var: f"conduit-bench-{table.key}" for table in TABLES}  # as the CDK app sets
     return env
 
 

@@ -90,8 +90,9 @@ def _cold(results: dict[str, Any]) -> str:
     ms = first["ms"]
     text.append(
         _p(f"""Deferred to the first request (lazy imports move work, they do not remove it; timed
-        after importing `{first["after"]}`, median of {first["runs"]} runs): the DynamoDB client,
-        which PynamoDB creates at the first call and the floor creates at init,
+        after importing `{first["after"]}`, median of {first["runs"]} runs): the DynamoDB client
+        (one, shared by every model: `conduit.storage.Record`), which the first call creates and
+        the floor creates at init,
         {ms["dynamodb_client"]} ms; PyJWT and cryptography for the first token check,
         {ms["token_check"]} ms (routes that need no token never load them); pydantic and the
         request models, only in the six functions that parse a body: users

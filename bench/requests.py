@@ -142,12 +142,12 @@ class Driver:
 def _patient_index_queries() -> None:
     """moto answers a Query on a GSI by scanning the whole table (about 5 s over the full
     dataset's listings), past the functions' 4 s read timeout; DynamoDB reads only the index
-    partition. Only the listings model (GET /api/tags) gets a longer timeout, in this process."""
-    from conduit.listings.store import ListingItem
+    partition. So the shared DynamoDB client of this process waits longer (and does not retry)."""
+    from conduit import storage
 
-    ListingItem.Meta.read_timeout_seconds = 120
-    ListingItem.Meta.max_retry_attempts = 0
-    ListingItem._connection = None
+    storage._READ_TIMEOUT_SECONDS = 120
+    storage._MAX_RETRY_ATTEMPTS = 0
+    storage._shared = None
 
 
 def _user(name: str) -> dict[str, Any]:

@@ -4,6 +4,11 @@ PynamoDB reads `Meta.table_name` when a model first talks to DynamoDB, so readin
 class property keeps import time free of environment look-ups and lets tests re-point tables.
 The endpoint comes from botocore's own configuration (`AWS_ENDPOINT_URL` locally), so the
 same code runs against DynamoDB and the emulator.
+
+Every model derives from `Record`, so all of them and the transactions share one botocore
+client: PynamoDB would give each model class its own, each loading DynamoDB's service model
+again (about 80 ms apiece), so the first request touching six models paid for six clients
+(pynamodb/PynamoDB#1245, #876).
 """
 
 from __future__ import annotations
@@ -11,11 +16,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from functools import cache
 from typing import Any
 
-from pynamodb.connection import Connection
+from pynamodb.connection import Connection, TableConnection
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from conduit import settings
@@ -36,27 +41,45 @@ class _TableMeta(type):
 
 
 def table_meta(table: Table) -> Any:
-    """A PynamoDB `Meta` class for `table`."""
-    return _TableMeta(
-        f"{table.key.title()}Meta",
-        (),
-        {
-            "table": table,
-            "connect_timeout_seconds": _CONNECT_TIMEOUT_SECONDS,
-            "read_timeout_seconds": _READ_TIMEOUT_SECONDS,
-            "max_retry_attempts": _MAX_RETRY_ATTEMPTS,
-        },
-    )
+    """A PynamoDB `Meta` class for `table` (timeouts are the shared client's: see `connection`)."""
+    return _TableMeta(f"{table.key.title()}Meta", (), {"table": table})
 
 
-@cache
+_shared: Connection | None = None
+_creating = threading.Lock()
+
+
 def connection() -> Connection:
-    """The connection transactions run on (models keep their own per-table ones)."""
-    return Connection(
-        connect_timeout_seconds=_CONNECT_TIMEOUT_SECONDS,
-        read_timeout_seconds=_READ_TIMEOUT_SECONDS,
-        max_retry_attempts=_MAX_RETRY_ATTEMPTS,
-    )
+    """The connection transactions run on, whose botocore client every model uses too.
+
+    Its client is made here, once, under a lock: side-by-side reads on a cold start would
+    otherwise each build one (botocore's client creation is not thread-safe either)."""
+    global _shared
+    if _shared is None:
+        with _creating:
+            if _shared is None:
+                created = Connection(
+                    connect_timeout_seconds=_CONNECT_TIMEOUT_SECONDS,
+                    read_timeout_seconds=_READ_TIMEOUT_SECONDS,
+                    max_retry_attempts=_MAX_RETRY_ATTEMPTS,
+                )
+                created.client  # noqa: B018 - built now, not by the first caller's thread
+                _shared = created
+    return _shared
+
+
+class Record(Model):
+    """The base of every item model: its table connection uses the one shared client."""
+
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        # PynamoDB has no public way to share a client; `_client` is what `Connection.client`
+        # returns once set (pinned PynamoDB; tests/test_storage.py checks it holds).
+        table_connection = super()._get_connection()
+        shared = connection().client
+        if table_connection.connection._client is not shared:
+            table_connection.connection._client = shared
+        return table_connection
 
 
 def conflicted(error: TransactWriteError) -> bool:

@@ -18,13 +18,12 @@ from dataclasses import dataclass
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
-from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from conduit.listings import store as listings
 from conduit.listings.store import Placement
 from conduit.resources import ARTICLES
-from conduit.storage import conflicted, connection, table_meta
+from conduit.storage import Record, conflicted, connection, table_meta
 
 _ARTICLE = "ARTICLE#"
 _SLUG = "SLUG#"
@@ -45,7 +44,7 @@ def _condition_failed(error: TransactWriteError | UpdateError) -> bool:
     return conflicted(error)
 
 
-class ArticleRecord(Model):
+class ArticleRecord(Record):
     Meta = table_meta(ARTICLES)
 
     pk = UnicodeAttribute(hash_key=True)
@@ -61,14 +60,14 @@ class ArticleRecord(Model):
     comment_seq = NumberAttribute(attr_name="commentSeq", default=0)
 
 
-class SlugClaim(Model):
+class SlugClaim(Record):
     Meta = table_meta(ARTICLES)
 
     pk = UnicodeAttribute(hash_key=True)
     article_id = UnicodeAttribute(attr_name="articleId")
 
 
-class BodyRecord(Model):
+class BodyRecord(Record):
     """An article's body, apart from the article so that list pages never read it."""
 
     Meta = table_meta(ARTICLES)

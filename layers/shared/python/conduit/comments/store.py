@@ -7,17 +7,16 @@ from dataclasses import dataclass
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError
-from pynamodb.models import Model
 
 from conduit.resources import COMMENTS
-from conduit.storage import table_meta
+from conduit.storage import Record, table_meta
 
 #: An article's comments are read in one Query, and their authors in one BatchGetItem (at
 #: most 100 keys); beyond this many only the newest are shown.
 MAX_LISTED = 100
 
 
-class CommentRecord(Model):
+class CommentRecord(Record):
     Meta = table_meta(COMMENTS)
 
     article_id = UnicodeAttribute(hash_key=True, attr_name="articleId")

@@ -11,7 +11,6 @@ from collections.abc import Iterable, Iterator
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
-from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from conduit.articles.store import Article, ArticleRecord, article_key
@@ -19,7 +18,7 @@ from conduit.clock import now_iso
 from conduit.listings import store as listings
 from conduit.listings.store import Placement
 from conduit.resources import FAVORITES
-from conduit.storage import commit_once, table_meta
+from conduit.storage import Record, commit_once, table_meta
 
 
 class ByArticle(GlobalSecondaryIndex["FavoriteRecord"]):  # type: ignore[no-untyped-call]
@@ -31,7 +30,7 @@ class ByArticle(GlobalSecondaryIndex["FavoriteRecord"]):  # type: ignore[no-unty
     user_id = UnicodeAttribute(range_key=True, attr_name="userId")
 
 
-class FavoriteRecord(Model):
+class FavoriteRecord(Record):
     Meta = table_meta(FAVORITES)
 
     user_id = UnicodeAttribute(hash_key=True, attr_name="userId")

@@ -22,12 +22,11 @@ from urllib.parse import quote, unquote
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
-from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from conduit.errors import ValidationFailed
 from conduit.resources import LISTINGS
-from conduit.storage import commit_once, table_meta, together
+from conduit.storage import Record, commit_once, table_meta, together
 
 COUNTER_SK = "~count"  # "~" sorts after the digits every entry's sort key starts with
 POPULARITY = "tags"  # the one partition of the byPopularity index
@@ -43,7 +42,7 @@ class PopularityIndex(GlobalSecondaryIndex["ListingItem"]):  # type: ignore[no-u
     total = NumberAttribute(range_key=True)
 
 
-class ListingItem(Model):
+class ListingItem(Record):
     """An entry (`articleId`, `authorId`) or a list's counter (`total`, and `tag` for tag lists)."""
 
     Meta = table_meta(LISTINGS)

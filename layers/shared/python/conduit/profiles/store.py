@@ -7,10 +7,9 @@ from datetime import UTC, datetime
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
-from pynamodb.models import Model
 
 from conduit.resources import FOLLOWS
-from conduit.storage import table_meta
+from conduit.storage import Record, table_meta
 
 
 class ByFollowee(GlobalSecondaryIndex["FollowRecord"]):  # type: ignore[no-untyped-call]
@@ -22,7 +21,7 @@ class ByFollowee(GlobalSecondaryIndex["FollowRecord"]):  # type: ignore[no-untyp
     follower_id = UnicodeAttribute(range_key=True, attr_name="followerId")
 
 
-class FollowRecord(Model):
+class FollowRecord(Record):
     Meta = table_meta(FOLLOWS)
 
     follower_id = UnicodeAttribute(hash_key=True, attr_name="followerId")

@@ -15,12 +15,11 @@ from datetime import datetime
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from conduit.errors import ValidationFailed
 from conduit.resources import USERS
-from conduit.storage import conflicted, connection, table_meta
+from conduit.storage import Record, conflicted, connection, table_meta
 
 _PROFILE = "USER#"
 # Claim prefixes by the field whose uniqueness they hold (and the field named in a 422).
@@ -28,7 +27,7 @@ _CLAIMS = {"username": "USERNAME#", "email": "EMAIL#"}
 TAKEN = "has already been taken"
 
 
-class UserRecord(Model):
+class UserRecord(Record):
     Meta = table_meta(USERS)
 
     pk = UnicodeAttribute(hash_key=True)
@@ -42,7 +41,7 @@ class UserRecord(Model):
     version = VersionAttribute()
 
 
-class ClaimRecord(Model):
+class ClaimRecord(Record):
     Meta = table_meta(USERS)
 
     pk = UnicodeAttribute(hash_key=True)
