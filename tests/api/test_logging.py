@@ -13,6 +13,7 @@ import pytest
 from conduit.observability import logger
 from local.emulator import Emulator
 from tests.api.conftest import PASSWORD, Api
+from tests.api.publishing import publish
 
 
 @pytest.fixture
@@ -70,3 +71,32 @@ def test_a_failure_is_logged_with_its_cause_and_the_client_sees_none_of_it(
     assert "InternalServerError" in failed[0]["exception"]
     assert "Traceback" not in response.text
     assert "InternalServerError" not in response.text
+
+
+def _handled(log_lines: Any) -> dict[str, Any]:
+    entries: list[dict[str, Any]] = [e for e in log_lines() if e["message"] == "request handled"]
+    return entries[-1]
+
+
+def test_a_request_logs_its_aws_calls_and_their_time_per_service(api: Api, log_lines: Any) -> None:
+    api.register("jake")
+
+    aws = _handled(log_lines)["aws"]
+    assert aws["dynamodb"]["calls"] == len(api.calls.dynamodb) > 0
+    assert aws["cognito-identity-provider"]["calls"] == len(api.calls.cognito) > 0
+    assert aws["dynamodb"]["ms"] > 0
+
+
+def test_calls_made_side_by_side_count_for_the_request_that_made_them(api: Api, log_lines: Any) -> None:
+    token = api.register("jake")["token"]
+    publish(api, token)
+
+    api.request("GET", "/api/articles", token=token)  # the page's articles, authors and flags side by side
+
+    assert _handled(log_lines)["aws"]["dynamodb"]["calls"] == len(api.calls.dynamodb) >= 4
+
+
+def test_a_request_without_aws_calls_logs_none(api: Api, log_lines: Any) -> None:
+    api.request("GET", "/api/user")  # refused before any call: no token
+
+    assert _handled(log_lines)["aws"] == {}

@@ -13,6 +13,7 @@ again (about 80 ms apiece), so the first request touching six models paid for si
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +24,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from conduit import settings
+from conduit import aws_calls, settings
 from conduit.resources import Table
 
 # A request must finish well inside the function timeout, retries included.
@@ -63,7 +64,7 @@ def connection() -> Connection:
                     read_timeout_seconds=_READ_TIMEOUT_SECONDS,
                     max_retry_attempts=_MAX_RETRY_ATTEMPTS,
                 )
-                created.client  # noqa: B018 - built now, not by the first caller's thread
+                aws_calls.track(created.client)  # built now, not by the first caller's thread
                 _shared = created
     return _shared
 
@@ -112,4 +113,6 @@ def together(*calls: Callable[[], Any]) -> list[Any]:
         return call()
 
     with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return [future.result() for future in [pool.submit(run, call) for call in calls]]
+        # Each call in a copy of the caller's context: its AWS calls count for this request.
+        futures = [pool.submit(contextvars.copy_context().run, run, call) for call in calls]
+        return [future.result() for future in futures]

@@ -19,6 +19,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from conduit import aws_calls
 from conduit.auth import Caller, authenticate
 from conduit.errors import ConduitError, ValidationFailed
 from conduit.observability import logger, metrics
@@ -109,13 +110,15 @@ def lambda_handler(route_name: str, view: View) -> LambdaHandler:
     @event_source(data_class=APIGatewayProxyEventV2)
     def handler(event: APIGatewayProxyEventV2, context: LambdaContext) -> dict[str, Any]:
         started = time.perf_counter()
-        response = _respond(route, view, event)
+        with aws_calls.tallying() as calls:
+            response = _respond(route, view, event)
         logger.info(
             "request handled",
             extra={
                 "route": route.route_key,
                 "status": response.status,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "aws": calls.summary(),
             },
         )
         return response.to_result()

@@ -12,7 +12,7 @@ import json
 from functools import cache
 from typing import Any
 
-from conduit import settings
+from conduit import aws_calls, settings
 from conduit.errors import Unauthorized, ValidationFailed
 
 
@@ -23,7 +23,9 @@ def _client() -> Any:
 
     # Fail fast enough to leave time for compensation inside the function's timeout.
     config = Config(connect_timeout=2, read_timeout=4, retries={"mode": "standard", "max_attempts": 2})
-    return boto3.client("cognito-idp", region_name=settings.user_pool().region, config=config)
+    return aws_calls.track(
+        boto3.client("cognito-idp", region_name=settings.user_pool().region, config=config)
+    )
 
 
 def reset() -> None:
