@@ -77,6 +77,10 @@ def run(quick: bool) -> dict[str, Any]:
     _section("1. cold starts")
     t = time.perf_counter()
     results["cold_start"] = coldstart.measure(functions, runs=3 if quick else 9, bare_runs=3)
+    sizes.ensure_dependency_layer()
+    results["cold_start"]["lambda_python"] = coldstart.measure_on_lambdas_python(
+        functions, runs=3 if quick else 9
+    )
     results["cold_start"]["target_ratio"] = COLD_START_TARGET
     results["cold_start"]["import_profile"] = {
         "handler": "articles.list.handler",

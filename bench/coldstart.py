@@ -28,6 +28,7 @@ import sysconfig
 import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +36,13 @@ from tqdm import tqdm
 
 from bench import stats
 from conduit.resources import TABLES
+from infra import bytecode, layers
+from infra.errors import InfraError
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ROOT / "functions"
 SHARED = ROOT / "layers" / "shared" / "python"
+REQUIREMENTS_DEV = ROOT / "requirements-dev.txt"
 #: Packages the Lambda Python runtime ships precompiled (infra/layers.py RUNTIME_PROVIDED and
 #: their own dependencies).
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
@@ -89,15 +93,35 @@ def lambda_environment() -> dict[str, str]:
     return env
 
 
-def run_child(body: str, pycache: Path | None, write_bytecode: bool = False, setup: str = "") -> float:
+@dataclass(frozen=True)
+class Interpreter:
+    """The Python a child runs on, the folders put first on its sys.path (Lambda's order: the
+    code, the layers, the runtime's packages), and its extra flags."""
+
+    executable: str
+    paths: tuple[str, ...]
+    flags: tuple[str, ...] = ()
+
+
+#: This machine's Python over the source tree and the virtualenv.
+LOCAL = Interpreter(sys.executable, (str(FUNCTIONS), str(SHARED)))
+
+
+def run_child(
+    body: str,
+    pycache: Path | None,
+    write_bytecode: bool = False,
+    setup: str = "",
+    interpreter: Interpreter = LOCAL,
+) -> float:
     """One fresh interpreter timing `body` after an untimed `setup`; `-I` ignores PYTHON*
     variables, so the cache is set with -X."""
-    code = _CHILD.format(paths=[str(FUNCTIONS), str(SHARED)], setup=setup, body=body)
-    flags = ["-I"]
+    code = _CHILD.format(paths=list(interpreter.paths), setup=setup, body=body)
+    flags = ["-I", *interpreter.flags]
     if pycache is not None:
         flags += ["-X", f"pycache_prefix={pycache}"] + ([] if write_bytecode else ["-B"])
     done = subprocess.run(
-        [sys.executable, *flags, "-c", code],
+        [interpreter.executable, *flags, "-c", code],
         env=lambda_environment(),
         capture_output=True,
         text=True,
@@ -128,14 +152,18 @@ def runtime_only_cache(handlers: Sequence[str]) -> Path:
 
 
 def _medians(
-    jobs: list[tuple[str, str, str]], pycache: Path | None, count: int, label: str
+    jobs: list[tuple[str, str, str]],
+    pycache: Path | None,
+    count: int,
+    label: str,
+    interpreter: Interpreter = LOCAL,
 ) -> dict[str, float]:
     """Median ms of each (name, setup, body) job over `count` interleaved rounds (so drift hits
     all alike), two at a time: one per core, as a Lambda sandbox has its own CPU share."""
     samples: dict[str, list[float]] = {name: [] for name, _, _ in jobs}
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = [
-            (name, pool.submit(run_child, body, pycache, False, setup))
+            (name, pool.submit(run_child, body, pycache, False, setup, interpreter))
             for _ in range(count)
             for name, setup, body in jobs
         ]
@@ -144,9 +172,15 @@ def _medians(
     return {name: stats.median(values) for name, values in samples.items()}
 
 
-def _condition(functions: dict[str, str], pycache: Path | None, count: int, label: str) -> dict[str, Any]:
+def _condition(
+    functions: dict[str, str],
+    pycache: Path | None,
+    count: int,
+    label: str,
+    interpreter: Interpreter = LOCAL,
+) -> dict[str, Any]:
     jobs = [("floor", "", FLOOR_BODY)] + [(name, "", handler_body(h)) for name, h in functions.items()]
-    medians = _medians(jobs, pycache, count, label)
+    medians = _medians(jobs, pycache, count, label, interpreter)
     floor = medians.pop("floor")
     return {
         "floor_ms": round(floor, 2),
@@ -175,6 +209,42 @@ def measure(functions: dict[str, str], runs: int, bare_runs: int) -> dict[str, A
         "ms": {k: round(v, 2) for k, v in _medians(first_use, None, runs, "first use").items()},
     }
     return results
+
+
+def lambda_layout(python: Path, into: Path) -> Interpreter:
+    """The three assets as they ship (compiled by `python`, a CPython 3.13) and the runtime's
+    boto3, laid out as Lambda mounts them: /var/task, /opt/python, the runtime's packages. The
+    child gets `-B`: nothing can be written there in Lambda."""
+    task, opt, runtime = into / "task", into / "opt" / "python", into / "runtime"
+    bytecode.compile_copy(FUNCTIONS, task, python)
+    bytecode.compile_copy(SHARED, opt, python)
+    shutil.copytree(layers.TARGET_DIR, opt, dirs_exist_ok=True)  # compiled by its build
+    pins = [line for line in REQUIREMENTS_DEV.read_text().splitlines() if line.startswith("boto3==")]
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile"]
+    wheels_for_313 = ["--only-binary=:all:", "--python-version", "3.13", "--implementation", "cp"]
+    subprocess.run([*pip, *wheels_for_313, "--target", str(runtime), *pins], check=True, timeout=600)
+    bytecode.compile_tree(runtime, python)  # the runtime's boto3 is precompiled too
+    return Interpreter(str(python), (str(task), str(opt), str(runtime)), ("-B",))
+
+
+def measure_on_lambdas_python(functions: dict[str, str], runs: int) -> dict[str, Any]:
+    """As deployed, on CPython 3.13 over the assets as they ship, when this machine has one
+    (infra.bytecode.find_interpreter) and the dependency layer is built; else why not."""
+    try:
+        python = bytecode.find_interpreter()
+    except InfraError as error:
+        return {"skipped": str(error).split(". ")[0]}
+    if not layers.is_current():
+        return {"skipped": "the dependency layer is not built (scripts/build_layers.py)"}
+    version = subprocess.run(
+        [str(python), "-c", "import platform; print(platform.python_version())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    with tempfile.TemporaryDirectory(prefix="bench-lambda-") as tmp:
+        interpreter = lambda_layout(python, Path(tmp))
+        return {"python": version} | _condition(functions, None, runs, f"python {version}", interpreter)
 
 
 def import_profile(handler: str, top: int = 15) -> list[dict[str, Any]]:

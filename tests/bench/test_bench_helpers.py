@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import random
+import sys
 
-from bench import coldstart, dataset, sizes
+from bench import coldstart, dataset, report, sizes
 
 
 def test_import_time_is_summed_per_top_level_package():
@@ -66,3 +67,34 @@ def test_zipped_size_counts_lambdas_bytecode_and_leaves_other_bytecode_out(tmp_p
 
     assert unzipped == 650
     assert 0 < zipped < 650
+
+
+def test_the_report_says_why_lambdas_python_was_not_measured():
+    text = report._lambda_python({"skipped": "no CPython 3.13 found"}, 1.15)
+
+    assert "Not measured" in text
+    assert "no CPython 3.13 found" in text
+
+
+def test_the_report_names_the_functions_that_miss_the_target_on_lambdas_python():
+    figures = {
+        "python": "3.13.0",
+        "floor_ms": 200.0,
+        "runs": 9,
+        "functions": {"GetArticle": {"ratio": 0.9}, "CreateArticle": {"ratio": 1.2}},
+    }
+
+    text = report._lambda_python(figures, 1.15)
+
+    assert "missed by CreateArticle" in text
+    assert "0.90x to 1.20x" in text
+
+
+def test_a_cold_start_child_imports_from_its_interpreters_paths_and_writes_no_bytecode(tmp_path):
+    (tmp_path / "only_here.py").write_text("VALUE = 1\n")
+    interpreter = coldstart.Interpreter(sys.executable, (str(tmp_path),), ("-B",))
+
+    ms = coldstart.run_child("import only_here", None, interpreter=interpreter)
+
+    assert ms > 0
+    assert not (tmp_path / "__pycache__").exists()
