@@ -8,11 +8,10 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from conduit import settings
+from conduit.articles.store import is_article_key
 from conduit.feeds import service as feeds
 from conduit.listings.store import Placement
 from conduit.resources import ARTICLES, FOLLOWS
-
-_ARTICLE = "ARTICLE#"
 
 
 def _table_of(record: DynamoDBRecord) -> str:
@@ -33,7 +32,7 @@ def handle(record: DynamoDBRecord) -> None:
     event = record.event_name.name if record.event_name else ""
     if table == settings.table_name(ARTICLES):
         keys = change.keys or {}
-        if not str(keys.get("pk", "")).startswith(_ARTICLE):
+        if not is_article_key(str(keys.get("pk", ""))):
             return  # slug claims and bodies: feeds, favorites and comments follow the article item
         if event == "INSERT" and change.new_image:
             feeds.fan_out(_article(change.new_image)[0])

@@ -134,8 +134,17 @@ def article_key(article_id: str) -> str:
     return _ARTICLE + article_id
 
 
+def is_article_key(pk: str) -> bool:
+    """Whether `pk` names an article item (not its body or a slug claim)."""
+    return pk.startswith(_ARTICLE)
+
+
+def _body_key(article_id: str) -> str:
+    return _BODY + article_id
+
+
 def body_record(article_id: str, body: str) -> BodyRecord:
-    return BodyRecord(pk=_BODY + article_id, body=body)
+    return BodyRecord(pk=_body_key(article_id), body=body)
 
 
 def id_of_slug(slug: str) -> str | None:
@@ -156,7 +165,7 @@ def get(article_id: str) -> Article | None:
 def body_of(article_id: str) -> str | None:
     """The article's body; None if the article is gone."""
     try:
-        return BodyRecord.get(_BODY + article_id, consistent_read=True).body
+        return BodyRecord.get(_body_key(article_id), consistent_read=True).body
     except BodyRecord.DoesNotExist:
         return None
 
@@ -245,7 +254,7 @@ def delete(article: Article) -> None:
     once. Its comments, favorites and feed entries follow through the stream worker."""
     with TransactWrite(connection=connection()) as transaction:
         transaction.delete(_to_record(article), condition=ArticleRecord.pk.exists())
-        transaction.delete(BodyRecord(pk=_BODY + article.article_id))
+        transaction.delete(BodyRecord(pk=_body_key(article.article_id)))
         claim = SlugClaim(pk=_SLUG + article.slug, article_id=article.article_id)
         transaction.delete(claim, condition=SlugClaim.article_id == article.article_id)
         listings.remove(transaction, article.lists, article.placement)
