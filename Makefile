@@ -42,21 +42,26 @@ format: $(INSTALLED)
 	$(PY) -m ruff check --fix .
 
 # Cloud targets: STAGE names an isolated personal stage (1-20 lowercase letters, digits, hyphens).
+# Without a CPython 3.13 (infra/bytecode.py), synth and destroy go on with sources only and a
+# warning; deploy refuses. Target-specific, so stage-tools run for synth gets synth's mode too.
+BYTECODE = required
+synth destroy: BYTECODE = optional
+
 stage-tools: $(INSTALLED) $(NODE_INSTALLED)
 	@test -n "$(STAGE)" || { echo "usage: make synth|deploy|destroy STAGE=<name>"; exit 1; }
-	$(PY) scripts/build_layers.py
+	CONDUIT_BYTECODE=$(BYTECODE) $(PY) scripts/build_layers.py
 
 # Extra stage settings, e.g. CDK_CONTEXT="-c alarmEmail=me@example.com" (see docs/operations.md).
 CDK_CONTEXT ?=
 
 synth: stage-tools
-	npx cdk synth -c stage=$(STAGE) $(CDK_CONTEXT) --quiet
+	CONDUIT_BYTECODE=$(BYTECODE) npx cdk synth -c stage=$(STAGE) $(CDK_CONTEXT) --quiet
 
 deploy: stage-tools
-	npx cdk deploy -c stage=$(STAGE) $(CDK_CONTEXT)
+	CONDUIT_BYTECODE=$(BYTECODE) npx cdk deploy -c stage=$(STAGE) $(CDK_CONTEXT)
 
 destroy: stage-tools
-	npx cdk destroy -c stage=$(STAGE) $(CDK_CONTEXT) --force
+	CONDUIT_BYTECODE=$(BYTECODE) npx cdk destroy -c stage=$(STAGE) $(CDK_CONTEXT) --force
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out build .pytest_cache .mypy_cache .ruff_cache
