@@ -13,7 +13,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # `make` alone installs, as it always has: `make help` lists the rest.
 .DEFAULT_GOAL := install
 
-.PHONY: help install dev test lint format stage-tools synth deploy destroy clean bench
+.PHONY: help install dev seed test lint format stage-tools synth deploy destroy clean bench
 
 help: ## List every target with what it does (`make` alone runs `install`).
 	@grep -E '^[a-z][a-z-]*:.*## ' $(firstword $(MAKEFILE_LIST)) \
@@ -34,13 +34,19 @@ install: $(INSTALLED) ## Create .venv with every Python dependency (again when a
 dev: $(INSTALLED) ## Serve the API at http://localhost:3000/api (PORT=...) on an embedded AWS emulator.
 	PORT=$(PORT) PYTHONPATH=.:layers/shared/python:functions $(PY) -m local
 
+# Where `make seed` puts the demo world: `make dev`'s API unless given, e.g. a stage's ApiUrl output.
+API ?= http://localhost:$(PORT)/api
+
+seed: $(INSTALLED) ## Fill `make dev` (or API=<a stage's ApiUrl>) with demo users, articles and more.
+	$(PY) -m seed --api $(API)
+
 test: $(INSTALLED) ## Run the whole test suite: moto-backed, offline, no AWS account, no Docker.
 	$(PY) -m pytest
 
 lint: $(INSTALLED) ## Check with ruff (lint and format) and mypy --strict.
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy layers/shared/python functions local infra scripts bench tests
+	$(PY) -m mypy layers/shared/python functions local infra scripts bench seed tests
 
 format: $(INSTALLED) ## Format with ruff and apply its safe fixes.
 	$(PY) -m ruff format .
