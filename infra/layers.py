@@ -121,6 +121,7 @@ def build(*, force: bool = False, requirements: Path = REQUIREMENTS) -> bool:
     still none and this run may ship sources only; as soon as one is found it is rebuilt with
     bytecode.
     """
+    # The paths as they are now, not the defaults bound at import (tests point them elsewhere).
     built = built_recipe(requirements, STAMP, TARGET_DIR)
     if not force and built == bytecode.RECIPE:
         return False

@@ -7,7 +7,7 @@ import sys
 
 from seed import world as worlds
 from seed.client import Client, SeedError
-from seed.planting import plant
+from seed.planting import KINDS, plant
 
 DEFAULT_API = "http://localhost:3000/api"
 
@@ -43,9 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     except SeedError as error:
         print(f"error: {error}\nNothing is made twice: run it again once that is fixed.", file=sys.stderr)
         return 1
-    kinds = ("users", "articles", "follows", "favorites", "comments")
     summary = ", ".join(
-        f"{tally.created[kind] + tally.found[kind]} {kind} ({tally.created[kind]} new)" for kind in kinds
+        f"{tally.created[kind] + tally.found[kind]} {kind} ({tally.created[kind]} new)" for kind in KINDS
     )
     print(f"Seeded {args.api}: {summary}.")
     print(f"Sign in as any of them, e.g. {world.people[0].email}, with the password {worlds.PASSWORD}.")

@@ -25,6 +25,8 @@ from seed.world import PASSWORD, Article, Person, World
 PAGE = 100
 #: Looks and tries after an ambiguous create before giving up.
 CREATE_TRIES = 3
+#: What a world holds, in the order the seed puts it in.
+KINDS = ("users", "articles", "follows", "favorites", "comments")
 
 
 @dataclass
@@ -41,14 +43,8 @@ class Tally:
 def plant(client: Client, world: World, *, progress: bool = True) -> Tally:
     """Make `world` exist in the API behind `client`; what each kind needed is in the tally."""
     tally = Tally()
-    kinds = {
-        "users": len(world.people),
-        "articles": len(world.articles),
-        "follows": len(world.follows),
-        "favorites": len(world.favorites),
-        "comments": len(world.comments),
-    }
-    with tqdm(total=sum(kinds.values()), unit="item", disable=not progress, dynamic_ncols=True) as bar:
+    total = sum(map(len, (world.people, world.articles, world.follows, world.favorites, world.comments)))
+    with tqdm(total=total, unit="item", disable=not progress, dynamic_ncols=True) as bar:
 
         def done(kind: str, created: bool) -> None:
             tally.count(kind, created)

@@ -1,8 +1,9 @@
 """The bytecode every asset ships, so a Lambda cold start does not compile our modules.
 
-This machine has no Python 3.13: the interpreter running the tests stands in for it, through
-`Target` (what `find_interpreter` accepts) and the interpreter lookup CDK's bundling calls.
-What differs between 3.11 and 3.13 here is only the pyc's tag and magic number.
+The suite needs no Python 3.13: the interpreter running the tests stands in for it, through
+`Target` (what `find_interpreter` accepts) and the interpreter lookup CDK's bundling calls, and
+the lookups run on a fake PATH, pyenv root and home. What differs between 3.11 and 3.13 here is
+only the pyc's tag and magic number.
 """
 
 from __future__ import annotations
