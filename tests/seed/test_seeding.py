@@ -3,6 +3,7 @@ the local gateway and the emulator, as `make dev` runs it, and the seed's own cl
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -179,5 +180,9 @@ def test_a_busy_api_is_waited_for_as_retry_after_says(api: str):
 
 
 def test_a_stopped_api_is_reported_at_once(capsys: pytest.CaptureFixture[str]):
-    assert main(["--api", "http://127.0.0.1:9/api", "--no-progress"]) == 1
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        stopped = f"http://127.0.0.1:{s.getsockname()[1]}/api"  # nothing listens once it is closed
+
+    assert main(["--api", stopped, "--no-progress"]) == 1
     assert "is `make dev` running?" in capsys.readouterr().err
