@@ -1,4 +1,5 @@
 # Every target installs what it needs first: a fresh clone needs only Python 3.11+ and Node 20+.
+# Each target's `##` comment is its line in `make help`.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -9,8 +10,14 @@ STAGE ?=
 PORT ?= 3000
 # jsii (under aws-cdk-lib) prints a Node-version banner on every run; Node 20 works fine.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# `make` alone installs, as it always has: `make help` lists the rest.
+.DEFAULT_GOAL := install
 
-.PHONY: install dev test lint format stage-tools synth deploy destroy clean
+.PHONY: help install dev seed test lint format stage-tools synth deploy destroy clean bench
+
+help: ## List every target with what it does (`make` alone runs `install`).
+	@grep -E '^[a-z][a-z-]*:.*## ' $(firstword $(MAKEFILE_LIST)) \
+		| awk 'BEGIN { FS = ":.*## " } { printf "  make %-12s %s\n", $$1, $$2 }'
 
 $(INSTALLED): requirements-dev.txt layers/dependencies/requirements.txt bench/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,47 +29,54 @@ $(NODE_INSTALLED): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(INSTALLED)
+install: $(INSTALLED) ## Create .venv with every Python dependency (again when a requirements file changes).
 
-## Serve the API at http://localhost:$(PORT)/api on an embedded AWS emulator (Ctrl-C stops it).
-dev: $(INSTALLED)
+dev: $(INSTALLED) ## Serve the API at http://localhost:3000/api (PORT=...) on an embedded AWS emulator.
 	PORT=$(PORT) PYTHONPATH=.:layers/shared/python:functions $(PY) -m local
 
-## The whole test suite: moto-backed, offline, no AWS account, no Docker.
-test: $(INSTALLED)
+# Where `make seed` puts the demo world: `make dev`'s API unless given, e.g. a stage's ApiUrl output.
+API ?= http://localhost:$(PORT)/api
+
+seed: $(INSTALLED) ## Fill `make dev` (or API=<a stage's ApiUrl>) with demo users, articles and more.
+	$(PY) -m seed --api $(API)
+
+test: $(INSTALLED) ## Run the whole test suite: moto-backed, offline, no AWS account, no Docker.
 	$(PY) -m pytest
 
-lint: $(INSTALLED)
+lint: $(INSTALLED) ## Check with ruff (lint and format) and mypy --strict.
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy layers/shared/python functions local infra scripts bench tests
+	$(PY) -m mypy layers/shared/python functions local infra scripts bench seed tests
 
-format: $(INSTALLED)
+format: $(INSTALLED) ## Format with ruff and apply its safe fixes.
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
 # Cloud targets: STAGE names an isolated personal stage (1-20 lowercase letters, digits, hyphens).
-stage-tools: $(INSTALLED) $(NODE_INSTALLED)
+# Without a CPython 3.13 (infra/bytecode.py), synth and destroy go on with sources only and a
+# warning; deploy refuses. Target-specific, so stage-tools run for synth gets synth's mode too.
+BYTECODE = required
+synth destroy: BYTECODE = optional
+
+stage-tools: $(INSTALLED) $(NODE_INSTALLED) ## Install the CDK CLI and build the dependency layer (synth, deploy and destroy do).
 	@test -n "$(STAGE)" || { echo "usage: make synth|deploy|destroy STAGE=<name>"; exit 1; }
-	$(PY) scripts/build_layers.py
+	CONDUIT_BYTECODE=$(BYTECODE) $(PY) scripts/build_layers.py
 
 # Extra stage settings, e.g. CDK_CONTEXT="-c alarmEmail=me@example.com" (see docs/operations.md).
 CDK_CONTEXT ?=
 
-synth: stage-tools
-	npx cdk synth -c stage=$(STAGE) $(CDK_CONTEXT) --quiet
+synth: stage-tools ## STAGE=<name>: offline, write the stage's template to cdk.out/, run cdk-nag.
+	CONDUIT_BYTECODE=$(BYTECODE) npx cdk synth -c stage=$(STAGE) $(CDK_CONTEXT) --quiet
 
-deploy: stage-tools
-	npx cdk deploy -c stage=$(STAGE) $(CDK_CONTEXT)
+deploy: stage-tools ## STAGE=<name>: deploy to your credentials' AWS account (needs a Python 3.13).
+	CONDUIT_BYTECODE=$(BYTECODE) npx cdk deploy -c stage=$(STAGE) $(CDK_CONTEXT)
 
-destroy: stage-tools
-	npx cdk destroy -c stage=$(STAGE) $(CDK_CONTEXT) --force
+destroy: stage-tools ## STAGE=<name>: delete the stage's stack (a retained stage refuses).
+	CONDUIT_BYTECODE=$(BYTECODE) npx cdk destroy -c stage=$(STAGE) $(CDK_CONTEXT) --force
 
-clean:
+clean: ## Remove .venv, node_modules, cdk.out, build output and caches.
 	rm -rf $(VENV) node_modules cdk.out build .pytest_cache .mypy_cache .ruff_cache
 
-## Benchmarks (issue #5): cold starts, DynamoDB cost per request, scaling, handler overhead, local
-## load and a cost model, into bench/report.md, bench/results.json and bench/plots/ (under 10 min).
-.PHONY: bench
-bench: $(INSTALLED)
+# Issue #5: into bench/report.md, bench/results.json and bench/plots/ (under 10 min).
+bench: $(INSTALLED) ## Benchmarks: cold starts, DynamoDB cost per request, scaling, overhead, load, cost model.
 	PYTHONPATH=.:layers/shared/python:functions $(PY) -m bench

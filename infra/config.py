@@ -138,7 +138,9 @@ def _dependency_layer_dir(value: object) -> tuple[Path, bool]:
         if not folder.is_dir():
             raise InfraError(f"`-c {DEPENDENCY_LAYER_DIR_KEY}={value}` is not a directory")
         return folder, True
-    if not layers.is_current():
+    # With or without bytecode: whether this synth may ship it is the Runtime's call (it knows
+    # whether the synth bundles).
+    if layers.built_recipe() is None:
         raise InfraError(
             "the dependency layer is missing or older than layers/dependencies/requirements.txt: "
             "run `.venv/bin/python scripts/build_layers.py` (`make synth` does), or pass "

@@ -50,23 +50,36 @@ def canonical_name(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def digest(requirements: Path = REQUIREMENTS) -> str:
-    """What the built layer depends on: the requirements and the way they are installed."""
-    recipe = {
+def digest(requirements: Path = REQUIREMENTS, recipe: str | None = None) -> str:
+    """What the built layer depends on: the requirements, the way they are installed and the
+    bytecode recipe (`bytecode.RECIPE` unless given, or `bytecode.SOURCES_ONLY`)."""
+    recipe_of = {
         "recipe": _RECIPE_VERSION,
         "requirements": requirements.read_text(encoding="utf-8"),
         "pip": PIP_PLATFORM_ARGS,
         "skip": sorted(RUNTIME_PROVIDED),
-        "bytecode": bytecode.RECIPE,
+        "bytecode": recipe or bytecode.RECIPE,
     }
-    return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(recipe_of, sort_keys=True).encode()).hexdigest()
+
+
+def built_recipe(
+    requirements: Path = REQUIREMENTS, stamp: Path = STAMP, target: Path = TARGET_DIR
+) -> str | None:
+    """How the built layer was compiled (`bytecode.RECIPE` or `bytecode.SOURCES_ONLY`), or None
+    when it is missing or was built from other requirements."""
+    if not target.is_dir() or not stamp.is_file():
+        return None
+    built = stamp.read_text(encoding="utf-8").strip()
+    for recipe in (bytecode.RECIPE, bytecode.SOURCES_ONLY):
+        if built == digest(requirements, recipe):
+            return recipe
+    return None
 
 
 def is_current(requirements: Path = REQUIREMENTS, stamp: Path = STAMP, target: Path = TARGET_DIR) -> bool:
-    """True when the built layer was made from exactly these requirements."""
-    if not target.is_dir() or not stamp.is_file():
-        return False
-    return stamp.read_text(encoding="utf-8").strip() == digest(requirements)
+    """True when the built layer was made from exactly these requirements, with Lambda's bytecode."""
+    return built_recipe(requirements, stamp, target) == bytecode.RECIPE
 
 
 def runtime_filtered(requirements_text: str) -> str:
@@ -102,40 +115,55 @@ def remove_runtime_provided(target: Path) -> list[str]:
 
 
 def build(*, force: bool = False, requirements: Path = REQUIREMENTS) -> bool:
-    """Install the requirements into TARGET_DIR for Lambda; False when the stamp says it is current."""
-    if not force and is_current(requirements):
+    """Install the requirements into TARGET_DIR for Lambda; False when the stamp says it is current.
+
+    A layer built with sources only (no Python 3.13 at the time) is current only while there is
+    still none and this run may ship sources only; as soon as one is found it is rebuilt with
+    bytecode.
+    """
+    # The paths as they are now, not the defaults bound at import (tests point them elsewhere).
+    built = built_recipe(requirements, STAMP, TARGET_DIR)
+    if not force and built == bytecode.RECIPE:
         return False
-    # Before the download: without Python 3.13 there is no layer to build.
-    interpreter = bytecode.find_interpreter()
+    # Before the download: the refusal (or the warning) comes first.
+    interpreter = bytecode.interpreter_for_assets()
+    if not force and interpreter is None and built == bytecode.SOURCES_ONLY:
+        return False
     shutil.rmtree(BUILD_DIR, ignore_errors=True)
     STAMP.unlink(missing_ok=True)
     TARGET_DIR.mkdir(parents=True)
     with tempfile.TemporaryDirectory() as tmp:
         filtered = Path(tmp) / "requirements.txt"
         filtered.write_text(runtime_filtered(requirements.read_text(encoding="utf-8")), encoding="utf-8")
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "--disable-pip-version-check",
-                "--no-input",
-                "--quiet",
-                # Byte code from this interpreter would be for the wrong Python version:
-                # compile_tree writes Lambda's below.
-                "--no-compile",
-                *PIP_PLATFORM_ARGS,
-                "--target",
-                str(TARGET_DIR),
-                "-r",
-                str(filtered),
-            ],
-            check=True,
-        )
+        pip_install(filtered, TARGET_DIR)
     remove_runtime_provided(TARGET_DIR)
     # Console scripts are of no use in a layer and name this machine's interpreter.
     shutil.rmtree(TARGET_DIR / "bin", ignore_errors=True)
-    bytecode.compile_tree(TARGET_DIR, interpreter)
-    STAMP.write_text(digest(requirements) + "\n", encoding="utf-8")
+    if interpreter is not None:
+        bytecode.compile_tree(TARGET_DIR, interpreter)
+    STAMP.write_text(digest(requirements, bytecode.recipe(interpreter)) + "\n", encoding="utf-8")
     return True
+
+
+def pip_install(requirements: Path, target: Path) -> None:
+    """Lambda's wheels of `requirements` into `target`, with pip, without Docker."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            "--no-input",
+            "--quiet",
+            # Byte code from this interpreter would be for the wrong Python version:
+            # compile_tree writes Lambda's.
+            "--no-compile",
+            *PIP_PLATFORM_ARGS,
+            "--target",
+            str(target),
+            "-r",
+            str(requirements),
+        ],
+        check=True,
+    )

@@ -4,9 +4,10 @@
 
 Installs `layers/dependencies/requirements.txt` (minus what the runtime ships) as
 manylinux2014_aarch64 wheels into `build/layers/dependencies/python` and compiles them with a
-local CPython 3.13 (infra.bytecode), which the CDK app packages as a layer. Does nothing when
-the stamp says the build matches the requirements, so `make synth` stays offline and fast after
-the first run.
+local CPython 3.13 (infra.bytecode), which the CDK app packages as a layer. Without one it
+refuses, unless CONDUIT_BYTECODE=optional (`make synth`): then the layer has sources only, and
+is rebuilt with bytecode once a 3.13 is found. Does nothing when the stamp says the build
+matches the requirements, so `make synth` stays offline and fast after the first run.
 """
 
 from __future__ import annotations
@@ -32,10 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     except InfraError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    if built:
-        print(f"dependency layer built in {where}")
-    else:
-        print(f"dependency layer in {where} is up to date")
+    how = "with Python 3.13 bytecode" if layers.is_current() else "with sources only"
+    print(f"dependency layer {'built' if built else 'up to date'} in {where} ({how})")
     return 0
 
 

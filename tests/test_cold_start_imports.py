@@ -14,8 +14,18 @@ from conduit.routes import ROUTES, WORKERS
 ROOT = Path(__file__).resolve().parent.parent
 
 #: Loaded on demand only: pydantic and the request models by the functions that parse a body,
-#: PyJWT and cryptography by the first token check; the X-Ray SDK never (no Tracer).
-LOADED_ON_DEMAND = ("pydantic", "pydantic_core", "jwt", "cryptography", "aws_xray_sdk", "wrapt")
+#: PyJWT and cryptography by the first token check, python-slugify and its transliteration
+#: table by the first slug; the X-Ray SDK never (no Tracer).
+LOADED_ON_DEMAND = (
+    "pydantic",
+    "pydantic_core",
+    "jwt",
+    "cryptography",
+    "slugify",
+    "text_unidecode",
+    "aws_xray_sdk",
+    "wrapt",
+)
 
 _CHILD = """
 import importlib, json, sys
@@ -30,7 +40,7 @@ print(json.dumps(pulled))
 """
 
 
-def test_no_handler_loads_pydantic_jwt_or_the_xray_sdk_at_init() -> None:
+def test_no_handler_loads_pydantic_jwt_slugify_or_the_xray_sdk_at_init() -> None:
     handlers = [route.handler for route in ROUTES] + [worker.handler for worker in WORKERS]
     code = _CHILD.format(
         paths=[str(ROOT / "functions"), str(ROOT / "layers" / "shared" / "python")],

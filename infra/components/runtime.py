@@ -7,7 +7,6 @@ environment and role holding only what it is granted.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 
 from aws_cdk import Duration, RemovalPolicy, Stack
@@ -19,7 +18,7 @@ from constructs import Construct
 
 from conduit.resources import Table, UserPool, powertools_env
 from conduit.routes import Grant
-from infra import bytecode
+from infra import bytecode, layers
 from infra.bundling import compiled_code
 from infra.components.data import Data
 from infra.components.identity import Identity
@@ -48,10 +47,19 @@ class Runtime(Construct):
         self.data = data
         self.identity = identity
         # Looked up once for both bundled assets, and first thing when this synth bundles, so a
-        # missing Python 3.13 is reported as such, not as a failure from inside CDK's bundling.
-        interpreter = functools.cache(bytecode.find_interpreter)
-        if Stack.of(self).bundling_required:
-            interpreter()
+        # missing Python 3.13 is refused (or warned about) as such, not from inside CDK's
+        # bundling. A synth that bundles nothing (`cdk list`, the tests) compiles nothing.
+        interpreter = bytecode.interpreter_for_assets() if Stack.of(self).bundling_required else None
+        if (
+            interpreter is not None
+            and not config.dependency_layer_overridden
+            and layers.built_recipe() == bytecode.SOURCES_ONLY
+        ):
+            raise InfraError(
+                "the dependency layer was built with sources only, before a Python 3.13 was found: "
+                "rebuild it with `.venv/bin/python scripts/build_layers.py` (`make synth` and "
+                "`make deploy` do)"
+            )
         self.layers: list[lambda_.ILayerVersion] = [
             self._layer(
                 "SharedCodeLayer",

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from infra import layers
+from infra import bytecode, layers
 from infra.config import StageConfig, TableOverride
 from infra.errors import InfraError
 from infra.paths import REPO_ROOT
@@ -78,13 +78,15 @@ def test_placeholder_dependency_layer_must_be_a_directory(tmp_path):
 
 
 def test_unbuilt_dependency_layer_says_how_to_build_it(monkeypatch):
-    monkeypatch.setattr(layers, "is_current", lambda: False)
+    monkeypatch.setattr(layers, "built_recipe", lambda: None)
     with pytest.raises(InfraError, match=r"scripts/build_layers\.py"):
         StageConfig.from_context({"stage": "dev-alice"}.get)
 
 
-def test_built_dependency_layer_is_packaged_from_the_build_folder(monkeypatch):
-    monkeypatch.setattr(layers, "is_current", lambda: True)
+@pytest.mark.parametrize("recipe", [bytecode.RECIPE, bytecode.SOURCES_ONLY])
+def test_built_dependency_layer_is_packaged_from_the_build_folder(monkeypatch, recipe):
+    """With bytecode or not: whether a synth may ship sources only is the Runtime's decision."""
+    monkeypatch.setattr(layers, "built_recipe", lambda: recipe)
     config = StageConfig.from_context({"stage": "dev-alice"}.get)
     assert (config.dependency_layer_dir, config.dependency_layer_overridden) == (
         layers.BUILD_DIR,

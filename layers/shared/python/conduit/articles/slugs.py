@@ -1,19 +1,25 @@
-"""URL-safe slugs from titles."""
+"""URL-safe slugs from titles, in any script."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
 SLUG_MAX = 80
-_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+#: A title with nothing that transliterates to a letter or digit (`!!!`, an emoji).
+FALLBACK = "article"
 
 
 def slugify(title: str) -> str:
-    """`How to Train Your Dragon!` -> `how-to-train-your-dragon`; accents folded, never empty."""
-    folded = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
-    slug = _NOT_SLUG.sub("-", folded).strip("-")[:SLUG_MAX].strip("-")
-    return slug or "article"
+    """`How to Train Your Dragon!` -> `how-to-train-your-dragon`; any script transliterated
+    (`Ærø` -> `aero`, `Привет, мир` -> `privet-mir`, `北京` -> `bei-jing`); never empty."""
+    # Imported here, not at module level: only creating or retitling an article makes a slug,
+    # and no function's init may pay for it (tests/test_cold_start_imports.py). python-slugify
+    # imports its transliteration table only for a title that is not plain ASCII.
+    from slugify import slugify as transliterate
+
+    # The legacy algorithm is frozen upstream, and the backend is named rather than `auto`
+    # (which prefers Unidecode if anything installed it): the same title, the same slug,
+    # whatever else is installed and whatever the library's next release changes.
+    slug = transliterate(title, algorithm="legacy", backend="text-unidecode")
+    return slug[:SLUG_MAX].strip("-") or FALLBACK
 
 
 def candidates(base: str, count: int) -> list[str]:
