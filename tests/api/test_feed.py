@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import jwt
@@ -110,7 +109,6 @@ def test_a_feed_page_costs_the_same_at_1_10_100_and_1000_followed_authors(api: A
     costs: dict[int, list[str]] = {}
     followed = 0
     for target in (1, 10, 100, 1000):
-        started = time.monotonic()
         for n in range(followed, target):
             author_id = seeding.author(f"author{n}")
             seeding.article(author_id, f"A{n}")
@@ -123,5 +121,4 @@ def test_a_feed_page_costs_the_same_at_1_10_100_and_1000_followed_authors(api: A
         assert result["articlesCount"] == target
         assert len(result["articles"]) == min(target, 20)
         costs[target] = list(api.calls.dynamodb)
-        assert time.monotonic() - started < 300
     assert costs[1] == costs[10] == costs[100] == costs[1000], costs
