@@ -13,8 +13,8 @@ from conduit.routes import ROUTES, WORKERS
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: Loaded on demand only: pydantic and the request models by the functions that parse a body,
-#: PyJWT and cryptography by the first token check; the X-Ray SDK never (no Tracer).
+#: Loaded on demand only: PyJWT and cryptography by the first token check. Never: pydantic
+#: (request bodies are checked by conduit.validation) and the X-Ray SDK (no Tracer).
 LOADED_ON_DEMAND = ("pydantic", "pydantic_core", "jwt", "cryptography", "aws_xray_sdk", "wrapt")
 
 _CHILD = """
