@@ -35,7 +35,7 @@ test: $(INSTALLED)
 lint: $(INSTALLED)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy layers/shared/python functions local infra scripts bench tests
+	$(PY) -m mypy layers/shared/python functions local infra contract scripts bench tests
 
 format: $(INSTALLED)
 	$(PY) -m ruff format .

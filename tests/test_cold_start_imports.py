@@ -14,8 +14,19 @@ from conduit.routes import ROUTES, WORKERS
 ROOT = Path(__file__).resolve().parent.parent
 
 #: Loaded on demand only: PyJWT and cryptography by the first token check. Never: pydantic
-#: (request bodies are checked by conduit.validation) and the X-Ray SDK (no Tracer).
-LOADED_ON_DEMAND = ("pydantic", "pydantic_core", "jwt", "cryptography", "aws_xray_sdk", "wrapt")
+#: (request bodies are checked by conduit.validation), the X-Ray SDK (no Tracer), and the
+#: OpenAPI generator with what checks documents against it (the document ships generated).
+LOADED_ON_DEMAND = (
+    "pydantic",
+    "pydantic_core",
+    "jwt",
+    "cryptography",
+    "aws_xray_sdk",
+    "wrapt",
+    "contract",
+    "jsonschema",
+    "openapi_spec_validator",
+)
 
 _CHILD = """
 import importlib, json, sys

@@ -104,6 +104,20 @@ def test_the_dev_server_runs_the_stream_worker_so_feeds_fill(server: tuple[str, 
     assert call(base, "GET", "/tags")[1] == {"tags": ["news"]}
 
 
+def test_the_dev_server_serves_the_openapi_document_and_swagger_ui_offline(server: tuple[str, Any]) -> None:
+    from contract.openapi import build_document
+
+    base, _ = server
+
+    assert call(base, "GET", "/openapi.json") == (200, build_document())
+    with urlopen(f"{base}/docs", timeout=30) as page:  # redirected to /api/docs/
+        html = page.read().decode()
+    assert '"/api/openapi.json"' in html
+    assert "//" not in "".join(line for line in html.splitlines() if "<script src" in line)
+    with urlopen(f"{base}/docs/swagger-ui-bundle.js", timeout=30) as script:
+        assert script.headers["Content-Type"].endswith("javascript")
+
+
 def test_ctrl_c_stops_the_dev_server_cleanly(server: tuple[str, subprocess.Popen[str]]) -> None:
     _, process = server
 
