@@ -10,7 +10,7 @@ PORT ?= 3000
 # jsii (under aws-cdk-lib) prints a Node-version banner on every run; Node 20 works fine.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: install dev test lint format stage-tools synth deploy destroy clean
+.PHONY: install dev test contract lint format stage-tools synth deploy destroy clean
 
 $(INSTALLED): requirements-dev.txt layers/dependencies/requirements.txt bench/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ dev: $(INSTALLED)
 ## The whole test suite: moto-backed, offline, no AWS account, no Docker.
 test: $(INSTALLED)
 	$(PY) -m pytest
+
+## schemathesis from the OpenAPI document against the local stack: a fixed seed, a bounded number
+## of examples per operation; no server error, schema violation or undocumented status (about 2 min).
+contract: $(INSTALLED)
+	$(PY) scripts/contract.py
 
 lint: $(INSTALLED)
 	$(PY) -m ruff check .

@@ -85,6 +85,7 @@ def path_parameters(route: Route) -> list[str]:
 
 
 def contract_of(route: Route) -> Contract:
+    """The route's entry in `CONTRACTS`, or an error naming the route that has none."""
     try:
         return CONTRACTS[route.name]
     except KeyError:
@@ -92,6 +93,7 @@ def contract_of(route: Route) -> Contract:
 
 
 def commons_of(route: Route) -> list[Common]:
+    """The cross-cutting declarations that apply to `route`."""
     return [common for common in COMMON if common.applies(route)]
 
 
@@ -118,11 +120,6 @@ def refusals(route: Route) -> dict[int, Answer]:
     for common in commons_of(route):
         answers.update(common.answers)
     return dict(sorted(answers.items()))
-
-
-def statuses(route: Route) -> set[int]:
-    """Every status the document lets `route` answer."""
-    return {contract_of(route).success, *refusals(route)}
 
 
 def _headers(headers: Iterable[Header]) -> dict[str, Any]:
@@ -165,6 +162,8 @@ def _parameter(parameter: Parameter) -> dict[str, Any]:
     }
     if parameter.required:
         declared["required"] = True
+    if parameter.example is not None:
+        declared["example"] = parameter.example
     return declared
 
 

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from conduit.api.app import REQUEST_ID_HEADER
 from conduit.articles import models as articles
 from conduit.articles.paging import LIMIT_DEFAULT, LIMIT_MAX
 from conduit.routes import Route
@@ -34,6 +33,8 @@ class Parameter:
     schema: JsonSchema
     description: str
     required: bool = False
+    #: Shown by Swagger UI and tried first by schemathesis (`make contract` creates it).
+    example: object = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ class Answer:
 
 @dataclass(frozen=True)
 class Contract:
+    """What one route takes and answers, beyond what its `Route` says."""
+
     summary: str
     tag: str
     success: int
@@ -70,7 +73,8 @@ class Contract:
     extension: str | None = None
 
 
-def _every(route: Route) -> bool:
+def every_route(route: Route) -> bool:
+    """For a `Common` that applies everywhere."""
     return True
 
 
@@ -79,7 +83,7 @@ class Common:
     """Statuses, request headers and response headers that the operations `applies` to share.
 
     This is the one place to declare a cross-cutting part of the contract. For example, a
-    503 with `Retry-After` on every route is `Common(_every, answers={503: Answer(..., headers=
+    503 with `Retry-After` on every route is `Common(every_route, answers={503: Answer(..., headers=
     (RETRY_AFTER,))})`; an `Idempotency-Key` header on POSTs is `Common(lambda r: r.method ==
     "POST", request_headers=(IDEMPOTENCY_KEY,))`; `ETag` and `Cache-Control` on reads, with
     `If-None-Match` and a 304, are `Common(lambda r: r.method == "GET", request_headers=
@@ -97,8 +101,11 @@ class Common:
     success_headers: tuple[Header, ...] = ()
 
 
+# Named as conduit.api.app.REQUEST_ID_HEADER sets it (tests/test_openapi.py holds them equal);
+# not imported: the app module sets up the functions' logger, which the local stack must not do
+# before it has provisioned their environment.
 REQUEST_ID = Header(
-    REQUEST_ID_HEADER,
+    "X-Request-Id",
     {"type": "string"},
     "The API Gateway request id: the `correlation_id` of the request's log line and the "
     "`requestId` of its access-log line (docs/operations.md)",
@@ -106,7 +113,7 @@ REQUEST_ID = Header(
 
 COMMON: tuple[Common, ...] = (
     Common(
-        _every,
+        every_route,
         answers={
             500: Answer("A fault on our side: the body says only `server: internal error`; the log says why")
         },
@@ -116,9 +123,11 @@ COMMON: tuple[Common, ...] = (
 
 #: The path's parameters, by name: every route names its resources with these.
 PATH_PARAMETERS: dict[str, Parameter] = {
-    "username": Parameter("username", "path", {"type": "string"}, "A username, as registered", True),
-    "slug": Parameter("slug", "path", {"type": "string"}, "An article's slug", True),
-    "id": Parameter("id", "path", {"type": "integer", "minimum": 1}, "A comment's id", True),
+    "username": Parameter("username", "path", {"type": "string"}, "A username, as registered", True, "celeb"),
+    "slug": Parameter(
+        "slug", "path", {"type": "string"}, "An article's slug", True, "how-to-train-your-dragon"
+    ),
+    "id": Parameter("id", "path", {"type": "integer", "minimum": 1}, "A comment's id", True, 1),
 }
 
 

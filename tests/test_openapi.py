@@ -14,7 +14,7 @@ from openapi_spec_validator import validate
 
 from conduit.routes import ROUTES, Auth, Route
 from contract import openapi
-from contract.operations import CONTRACTS
+from contract.operations import CONTRACTS, REQUEST_ID
 from contract.schemas import OBJECTS
 from tests.realworld import OPERATIONS, REQUIRED_FIELDS, REQUIRED_REQUEST_FIELDS, Operation
 
@@ -100,6 +100,12 @@ def test_every_operation_may_answer_500_and_every_response_carries_the_request_i
 
     assert "500" in responses
     assert all(r["headers"]["X-Request-Id"] for r in responses.values())
+
+
+def test_the_request_id_header_is_the_one_the_functions_set() -> None:
+    from conduit.api.app import REQUEST_ID_HEADER
+
+    assert REQUEST_ID.name == REQUEST_ID_HEADER
 
 
 @pytest.mark.parametrize("route", [r for r in ROUTES if r.auth is not Auth.NONE], ids=lambda r: r.name)

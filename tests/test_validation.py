@@ -5,6 +5,7 @@ every shape relies on."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,8 @@ import pytest
 from conduit.errors import ValidationFailed
 from conduit.validation import (
     EMPTY_IS_NULL,
+    MULTILINE,
+    PLAIN,
     STRIP,
     Shape,
     Text,
@@ -146,3 +149,19 @@ def test_a_nullable_field_s_schema_admits_null_and_an_update_requires_nothing() 
 
     assert inner["properties"]["note"] == {"type": ["string", "null"]}
     assert "required" not in inner
+
+
+def test_the_control_character_rules_are_in_the_schema_too() -> None:
+    plain = re.compile(Text(PLAIN).json_schema()["pattern"])
+    multiline = re.compile(Text(MULTILINE).json_schema()["pattern"])
+
+    assert plain.search("tab\tfree") is None
+    assert multiline.search("line\nbreaks\tand tabs")
+    assert multiline.search("a\x00b") is None
+
+
+def test_several_patterns_must_all_match() -> None:
+    schema = Text(PLAIN, matches("^[a-z]+$", "must be lower-case letters")).json_schema()
+
+    assert schema["allOf"] == [{"pattern": PLAIN.schema["pattern"]}, {"pattern": "^[a-z]+$"}]
+    assert "pattern" not in schema

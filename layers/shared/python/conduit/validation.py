@@ -57,9 +57,11 @@ def _strip(value: str) -> str:
 #: Trim leading and trailing white space; the rules after it see the trimmed value.
 STRIP = Step(_strip)
 #: Refuse control characters (and invalid text).
-PLAIN = Step(plain_text)
+PLAIN = Step(plain_text, {"pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"})
 #: Refuse control characters other than line breaks and tabs.
-MULTILINE = Step(multiline_text)
+MULTILINE = Step(
+    multiline_text, {"pattern": "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"}
+)
 #: Lower-case the value.
 LOWER = Step(str.lower)
 #: An empty value means none (frontends send "" for "no image"); only for nullable fields.
@@ -94,9 +96,9 @@ def matches(pattern: str, message: str) -> Step:
     return Step(check, {"pattern": pattern})
 
 
-def check(rule: Callable[[str], str], **schema: Any) -> Step:
+def check(rule: Callable[[str], str]) -> Step:
     """A rule of our own: returns the value or raises `Invalid` with its message."""
-    return Step(rule, schema)
+    return Step(rule)
 
 
 class Rule(ABC):
@@ -144,8 +146,15 @@ class Text(Rule):
 
     def json_schema(self) -> JsonSchema:
         schema: JsonSchema = {"type": "string"}
+        patterns = []
         for step in self.steps:
-            schema.update(step.schema)
+            schema.update({k: v for k, v in step.schema.items() if k != "pattern"})
+            if "pattern" in step.schema:
+                patterns.append({"pattern": step.schema["pattern"]})
+        if len(patterns) == 1:
+            schema.update(patterns[0])
+        elif patterns:  # one keyword each: a value must match all of them
+            schema["allOf"] = patterns
         if self.description:
             schema["description"] = self.description
         return schema
@@ -162,12 +171,10 @@ class TextList(Rule):
         then: Callable[[list[str]], tuple[str, ...]],
         *,
         description: str | None = None,
-        **schema: Any,
     ) -> None:
         self.item = item
         self.then = then
         self.description = description
-        self.schema = schema
 
     def validate(self, value: object) -> tuple[str, ...]:
         if not isinstance(value, list):
@@ -190,7 +197,7 @@ class TextList(Rule):
             raise FieldInvalid([str(error)]) from None
 
     def json_schema(self) -> JsonSchema:
-        schema: JsonSchema = {"type": "array", "items": self.item.json_schema(), **self.schema}
+        schema: JsonSchema = {"type": "array", "items": self.item.json_schema()}
         if self.description:
             schema["description"] = self.description
         return schema
@@ -207,6 +214,8 @@ class Presence(Enum):
 
 @dataclass(frozen=True)
 class Spec:
+    """A body field's rule and presence, as its dataclass field's metadata carries them."""
+
     rule: Rule
     presence: Presence
 
@@ -311,4 +320,5 @@ class Shape(Generic[BodyT]):
         return {"type": "object", "required": [self.wrapper], "properties": {self.wrapper: inner}}
 
     def required_fields(self) -> Sequence[str]:
+        """The fields every body must carry, in declaration order."""
         return [name for name, spec in self.fields.items() if spec.presence is Presence.REQUIRED]
