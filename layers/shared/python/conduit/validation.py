@@ -7,10 +7,10 @@ spec's `{"errors": {"field": ["message"]}}` shape; the OpenAPI document (`contra
 from the same declarations, so a limit cannot change in one place and not the other.
 
 Why not pydantic or msgspec (measured in docs/architecture.md, "Request validation"): pydantic
-costs about 75 ms of the first request that parses a body (its import and model building), a
-third of a cold start; msgspec is cheap but stops at the first invalid field, while the API
-reports all of them, and it has no place for our rules' order and messages. This module
-imports only what every function has loaded already.
+costs about 75 ms of the first request that parses a body (its import and model building), the
+largest single cost of a write's cold start; msgspec is cheap but stops at the first invalid
+field, while the API reports all of them, and it has no place for our rules' order and
+messages. This module imports only what every function has loaded already.
 """
 
 from __future__ import annotations
