@@ -32,9 +32,9 @@ dev: $(INSTALLED)
 test: $(INSTALLED)
 	$(PY) -m pytest
 
-## schemathesis from the OpenAPI document against the local stack: a fixed seed, a bounded number
-## of examples per operation; no server error, schema violation or undocumented status (about 2 min).
-contract: $(INSTALLED)
+# schemathesis: a fixed seed, a bounded number of examples per operation; no server error, schema
+# violation or undocumented status may come back.
+contract: $(INSTALLED) ## Run schemathesis, generated from the OpenAPI document, against the local stack (2 min).
 	$(PY) scripts/contract.py
 
 lint: $(INSTALLED)
