@@ -13,7 +13,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # `make` alone installs, as it always has: `make help` lists the rest.
 .DEFAULT_GOAL := install
 
-.PHONY: help install dev seed test lint format stage-tools synth deploy destroy clean bench
+.PHONY: help install dev seed test contract lint format stage-tools synth deploy destroy clean bench
 
 help: ## List every target with what it does (`make` alone runs `install`).
 	@grep -E '^[a-z][a-z-]*:.*## ' $(firstword $(MAKEFILE_LIST)) \
@@ -43,10 +43,15 @@ seed: $(INSTALLED) ## Fill `make dev` (or API=<a stage's ApiUrl>) with demo user
 test: $(INSTALLED) ## Run the whole test suite: moto-backed, offline, no AWS account, no Docker.
 	$(PY) -m pytest
 
+# schemathesis: a fixed seed, a bounded number of examples per operation; no server error, schema
+# violation or undocumented status may come back.
+contract: $(INSTALLED) ## Run schemathesis, generated from the OpenAPI document, against the local stack (2 min).
+	$(PY) scripts/contract.py
+
 lint: $(INSTALLED) ## Check with ruff (lint and format) and mypy --strict.
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy layers/shared/python functions local infra scripts bench seed tests
+	$(PY) -m mypy layers/shared/python functions local infra contract scripts bench seed tests
 
 format: $(INSTALLED) ## Format with ruff and apply its safe fixes.
 	$(PY) -m ruff format .

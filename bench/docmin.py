@@ -34,6 +34,7 @@ ROW_OF_ROUTE: dict[str, str] = {
     "AddComment": "`POST …/comments`",
     "DeleteComment": "`DELETE …/comments/{id}`",
     "ListTags": "`GET /api/tags`",
+    "GetOpenApiDocument": "`GET /api/openapi.json`",
 }
 
 _ROUND_TRIPS = re.compile(r"^\s*(\d+)(?:\s*[\u2013-]\s*(\d+))?")

@@ -285,6 +285,7 @@ def _cases() -> list[tuple[str, str, Prepare]]:
         ),
         ("DELETE /api/articles/{slug}/comments/{id}", "DeleteComment", delete_comment),
         ("GET /api/tags", "ListTags", lambda d: ("GET", "/api/tags", None, None)),
+        ("GET /api/openapi.json", "GetOpenApiDocument", lambda d: ("GET", "/api/openapi.json", None, None)),
     ]
 
 

@@ -26,6 +26,8 @@ from werkzeug.wrappers import Request, Response
 
 from conduit.api.cors import CORS, CorsPolicy
 from conduit.routes import ROUTES, Route
+from contract import openapi
+from local.docs import SwaggerUi
 
 FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
 _TEXT_TYPES = ("application/json", "text/", "application/xml", "application/x-www-form-urlencoded")
@@ -161,12 +163,16 @@ def load_handler(handler: str) -> Handler:
 
 
 class LocalGateway:
-    """A WSGI application serving `routes` as API Gateway would."""
+    """A WSGI application serving `routes` as API Gateway would, plus Swagger UI at /api/docs."""
 
     def __init__(self, routes: Iterable[Route] = ROUTES, cors: CorsPolicy = CORS) -> None:
         self._routes = [_compile(route) for route in routes]
         self._cors = cors
         self._handlers: dict[str, Handler] = {}
+        self._swagger_ui = SwaggerUi()
+        # As a synth does: the document route's handler serves the document generated from the
+        # code it is served with.
+        openapi.publish()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
@@ -180,6 +186,9 @@ class LocalGateway:
             return self._preflight()
         if (request.content_length or 0) > MAX_PAYLOAD_BYTES:
             return _json_error(413, "Request Entity Too Large")
+        page = self._swagger_ui.answer(request)
+        if page is not None:
+            return page
         matched = self.match(request.method, request.path)
         if matched is None:
             # HTTP APIs answer an unknown path and an unknown method on a known path alike.

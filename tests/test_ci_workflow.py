@@ -78,13 +78,14 @@ def test_every_make_target_the_workflow_calls_exists():
     assert called <= phony_targets()
 
 
-def test_pushes_and_pull_requests_run_lint_test_and_synth_on_python_311_and_node_20():
+def test_pushes_and_pull_requests_run_lint_test_contract_and_synth_on_python_311_and_node_20():
     on = load()["on"]
     assert "push" in on
     assert "pull_request" in on
     assert [call[:2] for call in make_calls("test")] == [
         ["make", "lint"],
         ["make", "test"],
+        ["make", "contract"],
         ["make", "synth"],
     ]
     (python,) = uses("test", "actions/setup-python")

@@ -13,9 +13,10 @@ from conduit.routes import ROUTES, WORKERS
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: Loaded on demand only: pydantic and the request models by the functions that parse a body,
-#: PyJWT and cryptography by the first token check, python-slugify and its transliteration
-#: table by the first slug; the X-Ray SDK never (no Tracer).
+#: Loaded on demand only: PyJWT and cryptography by the first token check, python-slugify and its
+#: transliteration table by the first slug. Never: pydantic (request bodies are checked by
+#: conduit.validation), the X-Ray SDK (no Tracer), and the OpenAPI generator with what checks
+#: documents against it (the document ships generated).
 LOADED_ON_DEMAND = (
     "pydantic",
     "pydantic_core",
@@ -25,6 +26,9 @@ LOADED_ON_DEMAND = (
     "text_unidecode",
     "aws_xray_sdk",
     "wrapt",
+    "contract",
+    "jsonschema",
+    "openapi_spec_validator",
 )
 
 _CHILD = """

@@ -4,13 +4,12 @@ from conduit.api.app import ApiRequest, HttpResponse, json_response, lambda_hand
 from conduit.api.parsing import parse_body
 from conduit.api.representations import article_document
 from conduit.articles import service
+from conduit.articles.models import NEW_ARTICLE
 from conduit.observability import metrics
 
 
 def create(request: ApiRequest) -> HttpResponse:
-    from conduit.articles.models import NewArticle  # at first request: conduit.api.parsing
-
-    view = service.create(request.require_caller().user_id, parse_body(request.body, "article", NewArticle))
+    view = service.create(request.require_caller().user_id, parse_body(request.body, NEW_ARTICLE))
     metrics.add_metric(name="ArticleCreated", unit="Count", value=1)
     return json_response(article_document(view), 201)
 

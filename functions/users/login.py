@@ -4,12 +4,11 @@ from conduit.api.app import ApiRequest, HttpResponse, json_response, lambda_hand
 from conduit.api.parsing import parse_body
 from conduit.api.representations import user_document
 from conduit.users import service
+from conduit.users.models import LOGIN_USER
 
 
 def login(request: ApiRequest) -> HttpResponse:
-    from conduit.users.models import LoginUser  # at first request: conduit.api.parsing
-
-    signed_in = service.login(parse_body(request.body, "user", LoginUser))
+    signed_in = service.login(parse_body(request.body, LOGIN_USER))
     return json_response(user_document(signed_in.user, signed_in.token))
 
 

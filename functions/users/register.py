@@ -5,12 +5,11 @@ from conduit.api.parsing import parse_body
 from conduit.api.representations import user_document
 from conduit.observability import metrics
 from conduit.users import service
+from conduit.users.models import NEW_USER
 
 
 def register(request: ApiRequest) -> HttpResponse:
-    from conduit.users.models import NewUser  # at first request: conduit.api.parsing
-
-    signed_in = service.register(parse_body(request.body, "user", NewUser))
+    signed_in = service.register(parse_body(request.body, NEW_USER))
     metrics.add_metric(name="UserRegistered", unit="Count", value=1)
     return json_response(user_document(signed_in.user, signed_in.token), 201)
 

@@ -4,13 +4,12 @@ from conduit.api.app import ApiRequest, HttpResponse, json_response, lambda_hand
 from conduit.api.parsing import parse_body
 from conduit.api.representations import user_document
 from conduit.users import service
+from conduit.users.models import USER_CHANGES
 
 
 def update_current(request: ApiRequest) -> HttpResponse:
-    from conduit.users.models import UserChanges  # at first request: conduit.api.parsing
-
     caller = request.require_caller()
-    changes = parse_body(request.body, "user", UserChanges)
+    changes = parse_body(request.body, USER_CHANGES)
     return json_response(user_document(service.update(caller.user_id, changes), caller.token))
 
 

@@ -18,6 +18,7 @@ from constructs import Construct
 
 from conduit.resources import Table, UserPool, powertools_env
 from conduit.routes import Grant
+from contract import openapi
 from infra import bytecode, layers
 from infra.bundling import compiled_code
 from infra.components.data import Data
@@ -75,7 +76,9 @@ class Runtime(Construct):
                 "third-party packages from layers/dependencies/requirements.txt",
             ),
         ]
-        # One asset for all functions: each ships the whole functions/ tree (it is small).
+        # One asset for all functions: each ships the whole functions/ tree (it is small), with
+        # the OpenAPI document generated now, beside the handler of the route that serves it.
+        openapi.publish()
         self.code = compiled_code(FUNCTIONS_DIR, interpreter)
         self._function_names: set[str] = set()
 

@@ -15,6 +15,7 @@ from conduit.routes import WORKERS, Grant, TableGrant, UserPoolGrant
 from local.emulator import CallLog
 from local.gateway import LocalGateway
 from local.streams import POLLING_CALLS, StreamPump
+from tests.api import conformance
 
 PASSWORD = "correct-horse"
 
@@ -63,7 +64,8 @@ class Api:
         headers: dict[str, str] | None = None,
         raw: str | bytes | None = None,
     ) -> Reply:
-        """Send one request; afterwards `calls` holds the AWS calls it made, checked against grants."""
+        """Send one request; afterwards `calls` holds the AWS calls it made, checked against grants,
+        and the response has been checked against the OpenAPI document (tests/api/conformance.py)."""
         all_headers = dict(headers or {})
         if token:
             all_headers.setdefault("Authorization", f"Token {token}")
@@ -79,7 +81,9 @@ class Api:
         if matched is not None:
             assert_within_grants(matched[0].name, matched[0].grants, self.calls)
         self.settle()
-        return Reply.of(response)
+        reply = Reply.of(response)
+        conformance.check(self.gateway, method, path, reply.status_code, reply.headers, reply.text)
+        return reply
 
     def settle(self) -> None:
         """Let the stream worker process what the last requests wrote, as it would a moment

@@ -312,6 +312,12 @@ def test_a_renamed_author_shows_on_their_articles(api: Api, jake: str) -> None:
             "has a tag that is too long (maximum is 40 characters)",
         ),
         ({"title": "a\u0000b", "description": "d", "body": "b"}, "title", "can't contain control characters"),
+        ({"title": "\ud83d", "description": "d", "body": "b"}, "title", "is not valid text"),
+        (
+            {"title": "t", "description": "d", "body": "b", "tagList": ["\udc00"]},
+            "tagList",
+            "is not valid text",
+        ),
     ],
 )
 def test_invalid_articles_are_a_422_and_nothing_is_written(

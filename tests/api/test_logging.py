@@ -100,3 +100,28 @@ def test_a_request_without_aws_calls_logs_none(api: Api, log_lines: Any) -> None
     api.request("GET", "/api/user")  # refused before any call: no token
 
     assert _handled(log_lines)["aws"] == {}
+
+
+def test_a_response_carries_the_request_id_its_log_line_carries(api: Api, log_lines: Any) -> None:
+    response = api.request("GET", "/api/tags")
+
+    assert response.headers["X-Request-Id"] == _handled(log_lines)["correlation_id"]
+
+
+def test_a_refusal_carries_the_request_id_of_its_log_line(api: Api, log_lines: Any) -> None:
+    response = api.request("GET", "/api/profiles/nobody")
+
+    assert response.status_code == 404
+    assert response.headers["X-Request-Id"] == _handled(log_lines)["correlation_id"]
+
+
+def test_a_failure_carries_the_request_id_of_the_line_that_logs_its_cause(
+    api: Api, emulator: Emulator, log_lines: Any
+) -> None:
+    emulator.fail("Query", code="ValidationException")  # a bug of ours, not a passing fault
+
+    response = api.request("GET", "/api/tags")
+
+    failed = [entry for entry in log_lines() if entry["message"] == "request failed"]
+    assert response.status_code == 500
+    assert response.headers["X-Request-Id"] == failed[0]["correlation_id"]

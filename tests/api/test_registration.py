@@ -102,6 +102,8 @@ def test_a_refused_registration_writes_nothing(api: Api) -> None:
         (new_user(password=" jakejake"), "password", "can't start or end with a space"),
         (new_user(password="p" * 65), "password", "is too long (maximum is 64 characters)"),
         (new_user(password=12345678), "password", "must be a string"),
+        (new_user(username="\ud83d"), "username", "is not valid text"),
+        (new_user(email="\udc00@example.com"), "email", "is not valid text"),
     ],
 )
 def test_invalid_fields_are_a_422_naming_the_field(api: Api, user: object, field: str, message: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -12,10 +11,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.error import HTTPError
-from urllib.request import Request, urlopen
+from urllib.request import urlopen
 
 import pytest
+
+from local.client import call
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,7 +29,12 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[str, subprocess.Popen[str]]]:
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "USER_POOL", "JWKS"))}
+    # A developer's shell: none of the settings the test session gives the functions in-process.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AWS_", "USER_POOL", "JWKS", "POWERTOOLS_", "CONDUIT_"))
+    }
     env.update(PORT=str(port), PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "layers/shared/python")]))
     process = subprocess.Popen(
         [sys.executable, "-m", "local"],
@@ -51,18 +56,19 @@ def server() -> Iterator[tuple[str, subprocess.Popen[str]]]:
         process.kill()
 
 
-def call(base: str, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
-    request = Request(
-        base + path, method=method, data=json.dumps(body).encode() if body is not None else None
-    )
-    request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Token {token}")
-    try:
-        with urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
+def test_make_dev_loads_no_function_code_before_it_has_provisioned_the_functions_settings() -> None:
+    """Regression (found setting up `make contract`): the functions' logger and metrics read
+    their settings when first imported; loaded with the gateway, before `make dev` provisions
+    them, every metric-emitting request crashed for want of a metrics namespace."""
+    code = "import sys, local.__main__; print(sorted(m for m in sys.modules if m.startswith('conduit.')))"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "layers/shared/python")])}
+
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    ).stdout
+
+    assert "conduit.observability" not in loaded
+    assert "conduit.api.app" not in loaded
 
 
 def test_the_dev_server_serves_a_whole_session_over_http(server: tuple[str, Any]) -> None:
@@ -102,6 +108,20 @@ def test_the_dev_server_runs_the_stream_worker_so_feeds_fill(server: tuple[str, 
         assert time.monotonic() < deadline, "the stream worker never delivered the article to the feed"
         time.sleep(0.1)
     assert call(base, "GET", "/tags")[1] == {"tags": ["news"]}
+
+
+def test_the_dev_server_serves_the_openapi_document_and_swagger_ui_offline(server: tuple[str, Any]) -> None:
+    from contract.openapi import build_document
+
+    base, _ = server
+
+    assert call(base, "GET", "/openapi.json") == (200, build_document())
+    with urlopen(f"{base}/docs", timeout=30) as page:  # redirected to /api/docs/
+        html = page.read().decode()
+    assert '"/api/openapi.json"' in html
+    assert "//" not in "".join(line for line in html.splitlines() if "<script src" in line)
+    with urlopen(f"{base}/docs/swagger-ui-bundle.js", timeout=30) as script:
+        assert script.headers["Content-Type"].endswith("javascript")
 
 
 def test_ctrl_c_stops_the_dev_server_cleanly(server: tuple[str, subprocess.Popen[str]]) -> None:

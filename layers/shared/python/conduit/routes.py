@@ -292,6 +292,14 @@ ROUTES: tuple[Route, ...] = (
         auth=Auth.NONE,
         grants=(TableGrant(LISTINGS, ("Query",), indexes=("byPopularity",)),),
     ),
+    # Extension: the OpenAPI document, generated at synth time into the code asset; no grants.
+    Route(
+        name="GetOpenApiDocument",
+        method="GET",
+        path="/api/openapi.json",
+        handler="apidoc.openapi.handler",
+        auth=Auth.NONE,
+    ),
 )
 
 

@@ -7,11 +7,18 @@ import unicodedata
 _LINE_BREAKS = frozenset("\n\r\t")
 
 
-def plain_text(value: str, *, multiline: bool = False) -> str:
-    """Refuse text that cannot be stored or shown safely: lone surrogates (not valid UTF-8)
-    and control characters (NUL and friends; line breaks and tabs only where `multiline`)."""
+def valid_text(value: str) -> str:
+    """Refuse lone surrogates (JSON can escape them, `"\\ud83d"`): not valid UTF-8, so they
+    can be neither stored nor shown."""
     if any(0xD800 <= ord(c) <= 0xDFFF for c in value):
         raise ValueError("is not valid text")
+    return value
+
+
+def plain_text(value: str, *, multiline: bool = False) -> str:
+    """Refuse text that cannot be stored or shown safely: lone surrogates and control
+    characters (NUL and friends; line breaks and tabs only where `multiline`)."""
+    valid_text(value)
     allowed = _LINE_BREAKS if multiline else frozenset()
     if any(c not in allowed and unicodedata.category(c) == "Cc" for c in value):
         raise ValueError("can't contain control characters")
@@ -20,10 +27,3 @@ def plain_text(value: str, *, multiline: bool = False) -> str:
 
 def multiline_text(value: str) -> str:
     return plain_text(value, multiline=True)
-
-
-def not_null(value: object) -> object:
-    """For optional fields of an update that, when sent, must have a value."""
-    if value is None:
-        raise ValueError("can't be blank")
-    return value

@@ -26,6 +26,9 @@ from conduit.observability import logger, metrics
 from conduit.routes import ROUTES_BY_NAME, Route
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+#: On every response: the API Gateway request id, which the request's log line carries as
+#: `correlation_id` and its access-log line as `requestId` (docs/operations.md).
+REQUEST_ID_HEADER = "X-Request-Id"
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
@@ -121,7 +124,9 @@ def lambda_handler(route_name: str, view: View) -> LambdaHandler:
                 "aws": calls.summary(),
             },
         )
-        return response.to_result()
+        result = response.to_result()
+        result["headers"][REQUEST_ID_HEADER] = event.request_context.request_id
+        return result
 
     entry_point: LambdaHandler = handler
     return entry_point

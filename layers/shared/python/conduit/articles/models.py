@@ -1,16 +1,27 @@
-"""Request models for articles and comments, with their limits (documented in docs/api.md).
+"""Request bodies for articles and comments, with their limits (documented in docs/api.md).
 
-They load pydantic, so the functions that parse these bodies import them at their first
-request, not at init (see `conduit.api.parsing`)."""
+Declared with `conduit.validation`, which also turns them into the OpenAPI document's request
+schemas."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import dataclass
 
-from pydantic import AfterValidator, StringConstraints, field_validator
-
-from conduit.models import StrictModel
-from conduit.text import multiline_text, not_null, plain_text
+from conduit.text import plain_text
+from conduit.validation import (
+    MULTILINE,
+    PLAIN,
+    STRIP,
+    Invalid,
+    Shape,
+    Text,
+    TextList,
+    change,
+    length,
+    optional,
+    required,
+    sent_fields,
+)
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 1000
@@ -24,56 +35,50 @@ def _tags(tags: list[str]) -> tuple[str, ...]:
     """Trimmed, without blanks or duplicates, in alphabetical order."""
     cleaned = sorted({tag.strip() for tag in tags if tag.strip()})
     if len(cleaned) > TAGS_MAX:
-        raise ValueError(f"has too many tags (maximum is {TAGS_MAX})")
+        raise Invalid(f"has too many tags (maximum is {TAGS_MAX})")
     for tag in cleaned:
         if len(tag) > TAG_MAX:
-            raise ValueError(f"has a tag that is too long (maximum is {TAG_MAX} characters)")
+            raise Invalid(f"has a tag that is too long (maximum is {TAG_MAX} characters)")
         plain_text(tag)
     return tuple(cleaned)
 
 
-Title = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX),
-    AfterValidator(plain_text),
-]
-Description = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=DESCRIPTION_MAX),
-    AfterValidator(multiline_text),
-]
-Body = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=BODY_MAX),
-    AfterValidator(multiline_text),
-]
-Tags = Annotated[list[Annotated[str, StringConstraints(max_length=TAG_MAX * 4)]], AfterValidator(_tags)]
-CommentBody = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=COMMENT_MAX),
-    AfterValidator(multiline_text),
-]
+TITLE = Text(STRIP, length(1, TITLE_MAX), PLAIN, description="Trimmed; the slug is made from it.")
+DESCRIPTION = Text(STRIP, length(1, DESCRIPTION_MAX), MULTILINE, description="Trimmed.")
+BODY = Text(STRIP, length(1, BODY_MAX), MULTILINE, description="Trimmed (Markdown, as the client wrote it).")
+TAGS = TextList(
+    # A generous bound on each raw entry before trimming; the tag limit applies after it.
+    Text(length(maximum=TAG_MAX * 4)),
+    _tags,
+    description=f"At most {TAGS_MAX} tags of at most {TAG_MAX} characters once trimmed; blanks and "
+    "duplicates are dropped and the list is sorted. Case-sensitive.",
+)
+COMMENT_BODY = Text(STRIP, length(1, COMMENT_MAX), MULTILINE, description="Trimmed.")
 
 
-class NewArticle(StrictModel):
-    title: Title
-    description: Description
-    body: Body
-    tagList: Tags = ()  # type: ignore[assignment]  # noqa: N815 - the spec's field name
+@dataclass(frozen=True)
+class NewArticle:
+    title: str = required(TITLE)
+    description: str = required(DESCRIPTION)
+    body: str = required(BODY)
+    tagList: tuple[str, ...] = optional(TAGS, default=())  # noqa: N815 - the spec's field name
 
 
-class ArticleChanges(StrictModel):
+@dataclass(frozen=True)
+class ArticleChanges:
     """The spec lets an update change title, description and body; tags stay as created."""
 
-    title: Title | None = None
-    description: Description | None = None
-    body: Body | None = None
-
-    _sent_values_are_not_null = field_validator("title", "description", "body", mode="before")(not_null)
-
-    def sent(self) -> set[str]:
-        return set(self.model_fields_set)
+    title: str | None = change(TITLE)
+    description: str | None = change(DESCRIPTION)
+    body: str | None = change(BODY)
+    sent: frozenset[str] = sent_fields()
 
 
-class NewComment(StrictModel):
-    body: CommentBody
+@dataclass(frozen=True)
+class NewComment:
+    body: str = required(COMMENT_BODY)
+
+
+NEW_ARTICLE = Shape("article", NewArticle)
+ARTICLE_CHANGES = Shape("article", ArticleChanges)
+NEW_COMMENT = Shape("comment", NewComment)

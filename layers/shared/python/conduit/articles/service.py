@@ -19,7 +19,7 @@ from conduit.listings import store as listings
 from conduit.listings.store import Page
 from conduit.users import store as users
 
-if TYPE_CHECKING:  # request models load pydantic: their functions import them at first use
+if TYPE_CHECKING:  # only types: the views parse the bodies
     from conduit.articles.models import ArticleChanges, NewArticle
 
 _SLUG_CANDIDATES = 10
@@ -80,7 +80,7 @@ def _own(slug: str, caller: str) -> Article:
 
 
 def update(slug: str, caller: str, changes: ArticleChanges) -> ArticleView:
-    sent = changes.sent()
+    sent = changes.sent
     if not sent:
         raise ValidationFailed.on("article", "must change at least one field")
     before = _own(slug, caller)

@@ -1,108 +1,115 @@
-"""Request models for users and their limits (documented in docs/api.md).
+"""Request bodies for users and their limits (documented in docs/api.md).
 
 Strict types: a number where a string belongs is a 422, not silently coerced. Usernames and
-emails are trimmed; passwords are taken exactly as sent.
+emails are trimmed; passwords are taken exactly as sent. Declared with `conduit.validation`,
+which also turns them into the OpenAPI document's request schemas.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Annotated
+from dataclasses import dataclass
 
-from pydantic import AfterValidator, StringConstraints, field_validator
-
-from conduit.models import StrictModel
 from conduit.resources import USER_POOL
-from conduit.text import multiline_text, not_null, plain_text
+from conduit.validation import (
+    EMPTY_IS_NULL,
+    LOWER,
+    MULTILINE,
+    PLAIN,
+    STRIP,
+    Invalid,
+    Shape,
+    Text,
+    change,
+    check,
+    length,
+    matches,
+    nullable,
+    required,
+    sent_fields,
+)
 
 USERNAME_MAX = 32
 EMAIL_MAX = 254  # RFC 5321
 BIO_MAX = 1000
 IMAGE_URL_MAX = 2048
-
-_USERNAME = re.compile(r"^[A-Za-z0-9_.-]+$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PASSWORD = USER_POOL.password_policy
 
 
-def _username(value: str) -> str:
-    if not _USERNAME.match(value):
-        raise ValueError("can only contain letters, digits, '_', '-' and '.'")
-    return value
-
-
-def _email(value: str) -> str:
-    if not _EMAIL.match(value):
-        raise ValueError("is invalid")
-    return value.lower()
-
-
-def _password(value: str) -> str:
-    policy = USER_POOL.password_policy
+def _not_blank(value: str) -> str:
     if not value.strip():
-        raise ValueError("can't be blank")
-    if len(value) < policy.min_length:
-        raise ValueError(f"is too short (minimum is {policy.min_length} characters)")
-    if len(value) > policy.max_length:
-        raise ValueError(f"is too long (maximum is {policy.max_length} characters)")
+        raise Invalid("can't be blank")
+    return value
+
+
+def _no_edge_spaces(value: str) -> str:
     if value != value.strip():  # Cognito refuses leading or trailing spaces
-        raise ValueError("can't start or end with a space")
+        raise Invalid("can't start or end with a space")
     return value
 
 
-def _image(value: str | None) -> str | None:
-    if value is None or value == "":
-        return None  # frontends send "" for "no image"
-    plain_text(value)
+def _web_url(value: str) -> str:
     if not value.startswith(("https://", "http://")):
-        raise ValueError("must be an http(s) URL")
+        raise Invalid("must be an http(s) URL")
     return value
 
 
-Username = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=USERNAME_MAX),
-    AfterValidator(_username),
-]
-Email = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=EMAIL_MAX),
-    AfterValidator(plain_text),
-    AfterValidator(_email),
-]
-Password = Annotated[str, AfterValidator(plain_text), AfterValidator(_password)]
-Bio = Annotated[str, StringConstraints(max_length=BIO_MAX), AfterValidator(multiline_text)]
-Image = Annotated[
-    str | None,
-    StringConstraints(strip_whitespace=True, max_length=IMAGE_URL_MAX),
-    AfterValidator(_image),
-]
+USERNAME = Text(
+    STRIP,
+    length(1, USERNAME_MAX),
+    matches(r"^[A-Za-z0-9_.-]+$", "can only contain letters, digits, '_', '-' and '.'"),
+    description="Trimmed; unique, compared case-insensitively, shown as registered.",
+)
+EMAIL = Text(
+    STRIP,
+    length(1, EMAIL_MAX),
+    PLAIN,
+    matches(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "is invalid"),
+    LOWER,
+    description="Trimmed and lower-cased; unique.",
+)
+PASSWORD = Text(
+    PLAIN,
+    check(_not_blank),
+    length(_PASSWORD.min_length, _PASSWORD.max_length),
+    check(_no_edge_spaces),
+    description="Never trimmed, never returned; no leading or trailing space.",
+)
+BIO = Text(length(maximum=BIO_MAX), MULTILINE, description="Line breaks and tabs allowed; null clears it.")
+IMAGE = Text(
+    STRIP,
+    length(maximum=IMAGE_URL_MAX),
+    EMPTY_IS_NULL,
+    PLAIN,
+    check(_web_url),
+    description='An http(s) URL; null or "" clears it.',
+)
 
 
-class NewUser(StrictModel):
-    username: Username
-    email: Email
-    password: Password
+@dataclass(frozen=True)
+class NewUser:
+    username: str = required(USERNAME)
+    email: str = required(EMAIL)
+    password: str = required(PASSWORD)
 
 
-class LoginUser(StrictModel):
-    email: Email
-    password: Annotated[
-        str,
-        StringConstraints(min_length=1, max_length=USER_POOL.password_policy.max_length),
-        AfterValidator(plain_text),
-    ]
+@dataclass(frozen=True)
+class LoginUser:
+    email: str = required(EMAIL)
+    password: str = required(Text(length(1, _PASSWORD.max_length), PLAIN))
 
 
-class UserChanges(StrictModel):
+@dataclass(frozen=True)
+class UserChanges:
     """Every field optional, but at least one must be sent; `bio`/`image` may be null to clear."""
 
-    username: Username | None = None
-    email: Email | None = None
-    password: Password | None = None
-    bio: Bio | None = None
-    image: Image = None
+    username: str | None = change(USERNAME)
+    email: str | None = change(EMAIL)
+    password: str | None = change(PASSWORD)
+    bio: str | None = nullable(BIO)
+    image: str | None = nullable(IMAGE)
+    sent: frozenset[str] = sent_fields()
 
-    _sent_values_are_not_null = field_validator("username", "email", "password", mode="before")(not_null)
 
-    def sent(self) -> set[str]:
-        return set(self.model_fields_set)
+NEW_USER = Shape("user", NewUser)
+LOGIN_USER = Shape("user", LoginUser)
+USER_CHANGES = Shape("user", UserChanges)

@@ -18,7 +18,7 @@ from conduit.observability import logger
 from conduit.users import identity, store
 from conduit.users.store import TAKEN, User
 
-if TYPE_CHECKING:  # request models load pydantic: their functions import them at first use
+if TYPE_CHECKING:  # only types: the views parse the bodies
     from conduit.users.models import LoginUser, NewUser, UserChanges
 
 
@@ -78,7 +78,7 @@ def current(user_id: str) -> User:
 
 
 def update(user_id: str, changes: UserChanges) -> User:
-    sent = changes.sent()
+    sent = changes.sent
     if not sent:
         raise ValidationFailed.on("user", "must change at least one field")
     before = current(user_id)

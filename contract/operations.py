@@ -1,0 +1,228 @@
+"""Each route's contract: what it takes and what it answers, beside what `conduit.routes` says.
+
+`CONTRACTS` holds, per route name, what the route table does not: a summary, the request body
+shape, the query parameters, the success status and document, and the refusals that do not
+follow from the route itself. What does follow is derived in `contract.openapi`: 401 wherever a
+token is read, 404 wherever the path names a resource, 422 wherever a body or a query is
+parsed. tests/test_openapi.py fails if a route has no entry here.
+
+`COMMON` declares, once, what many operations share; see `Common` for how to add to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from conduit.articles import models as articles
+from conduit.articles.paging import LIMIT_DEFAULT, LIMIT_MAX
+from conduit.routes import Route
+from conduit.users import models as users
+from conduit.validation import Shape
+
+JsonSchema = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A path or query parameter, or a request header."""
+
+    name: str
+    location: str  # "path", "query" or "header"
+    schema: JsonSchema
+    description: str
+    required: bool = False
+    #: Shown by Swagger UI and tried first by schemathesis (`make contract` creates it).
+    example: object = None
+
+
+@dataclass(frozen=True)
+class Header:
+    """A response header."""
+
+    name: str
+    schema: JsonSchema
+    description: str
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A status an operation may answer besides its success, and its body (None: no body)."""
+
+    description: str
+    schema: str | None = "GenericErrorModel"
+    headers: tuple[Header, ...] = ()
+
+
+@dataclass(frozen=True)
+class Contract:
+    """What one route takes and answers, beyond what its `Route` says."""
+
+    summary: str
+    tag: str
+    success: int
+    #: The component schema of the success body; None for 204 No Content.
+    response: str | None
+    request: Shape[Any] | None = None
+    query: tuple[Parameter, ...] = ()
+    #: Refusals that do not follow from the route (see the module docstring).
+    refusals: dict[int, str] = field(default_factory=dict)
+    #: Why a route beyond RealWorld's operations exists; None for RealWorld's own.
+    extension: str | None = None
+
+
+def every_route(route: Route) -> bool:
+    """For a `Common` that applies everywhere."""
+    return True
+
+
+@dataclass(frozen=True)
+class Common:
+    """Statuses, request headers and response headers that the operations `applies` to share.
+
+    This is the one place to declare a cross-cutting part of the contract. For example, a
+    503 with `Retry-After` on every route is `Common(every_route, answers={503: Answer(..., headers=
+    (RETRY_AFTER,))})`; an `Idempotency-Key` header on POSTs is `Common(lambda r: r.method ==
+    "POST", request_headers=(IDEMPOTENCY_KEY,))`; `ETag` and `Cache-Control` on reads, with
+    `If-None-Match` and a 304, are `Common(lambda r: r.method == "GET", request_headers=
+    (IF_NONE_MATCH,), success_headers=(ETAG, CACHE_CONTROL), answers={304: Answer(..., schema=
+    None)})`. The document, the response checks of the API tests and the schemathesis run all
+    pick it up from here.
+    """
+
+    applies: Callable[[Route], bool]
+    answers: dict[int, Answer] = field(default_factory=dict)
+    request_headers: tuple[Parameter, ...] = ()
+    #: On every response of the operation, success or not.
+    headers: tuple[Header, ...] = ()
+    #: On its success response only.
+    success_headers: tuple[Header, ...] = ()
+
+
+# Named as conduit.api.app.REQUEST_ID_HEADER sets it (tests/test_openapi.py holds them equal);
+# not imported: the app module sets up the functions' logger, which the local stack must not do
+# before it has provisioned their environment.
+REQUEST_ID = Header(
+    "X-Request-Id",
+    {"type": "string"},
+    "The API Gateway request id: the `correlation_id` of the request's log line and the "
+    "`requestId` of its access-log line (docs/operations.md)",
+)
+
+COMMON: tuple[Common, ...] = (
+    Common(
+        every_route,
+        answers={
+            500: Answer("A fault on our side: the body says only `server: internal error`; the log says why")
+        },
+        headers=(REQUEST_ID,),
+    ),
+)
+
+#: The path's parameters, by name: every route names its resources with these.
+PATH_PARAMETERS: dict[str, Parameter] = {
+    "username": Parameter("username", "path", {"type": "string"}, "A username, as registered", True, "celeb"),
+    "slug": Parameter(
+        "slug", "path", {"type": "string"}, "An article's slug", True, "how-to-train-your-dragon"
+    ),
+    "id": Parameter("id", "path", {"type": "integer", "minimum": 1}, "A comment's id", True, 1),
+}
+
+
+_PAGING = (
+    Parameter(
+        "limit",
+        "query",
+        {"type": "integer", "minimum": 1, "maximum": LIMIT_MAX, "default": LIMIT_DEFAULT},
+        "How many articles a page holds",
+    ),
+    Parameter(
+        "offset", "query", {"type": "integer", "minimum": 0, "default": 0}, "How many articles to skip"
+    ),
+    Parameter(
+        "cursor",
+        "query",
+        {"type": "string"},
+        "Extension: the `nextCursor` of the previous page (with `limit`, without `offset`)",
+    ),
+)
+_FILTERS = (
+    Parameter("tag", "query", {"type": "string"}, "Only articles with this tag"),
+    Parameter("author", "query", {"type": "string"}, "Only articles by this username"),
+    Parameter("favorited", "query", {"type": "string"}, "Only articles this username favorited"),
+)
+
+_NOT_THE_AUTHOR = "Not the author's: only its author may change or delete it"
+
+CONTRACTS: dict[str, Contract] = {
+    "RegisterUser": Contract(
+        "Register a user", "User and Authentication", 201, "UserResponse", request=users.NEW_USER
+    ),
+    "LoginUser": Contract(
+        "Sign in",
+        "User and Authentication",
+        200,
+        "UserResponse",
+        request=users.LOGIN_USER,
+        refusals={401: "Wrong email or password"},
+    ),
+    "GetCurrentUser": Contract("The current user", "User and Authentication", 200, "UserResponse"),
+    "UpdateCurrentUser": Contract(
+        "Change the current user", "User and Authentication", 200, "UserResponse", request=users.USER_CHANGES
+    ),
+    "GetProfile": Contract("A profile", "Profile", 200, "ProfileResponse"),
+    "FollowUser": Contract(
+        "Follow a user", "Profile", 200, "ProfileResponse", refusals={422: "Following yourself"}
+    ),
+    "UnfollowUser": Contract(
+        "Unfollow a user", "Profile", 200, "ProfileResponse", refusals={422: "Unfollowing yourself"}
+    ),
+    "ListArticles": Contract(
+        "Articles, newest first", "Articles", 200, "MultipleArticlesResponse", query=_FILTERS + _PAGING
+    ),
+    "FeedArticles": Contract(
+        "Articles by the authors the caller follows",
+        "Articles",
+        200,
+        "MultipleArticlesResponse",
+        query=_PAGING,
+    ),
+    "CreateArticle": Contract(
+        "Publish an article", "Articles", 201, "SingleArticleResponse", request=articles.NEW_ARTICLE
+    ),
+    "GetArticle": Contract("An article", "Articles", 200, "SingleArticleResponse"),
+    "UpdateArticle": Contract(
+        "Change an article",
+        "Articles",
+        200,
+        "SingleArticleResponse",
+        request=articles.ARTICLE_CHANGES,
+        refusals={403: _NOT_THE_AUTHOR},
+    ),
+    "DeleteArticle": Contract("Delete an article", "Articles", 204, None, refusals={403: _NOT_THE_AUTHOR}),
+    "FavoriteArticle": Contract("Favorite an article", "Favorites", 200, "SingleArticleResponse"),
+    "UnfavoriteArticle": Contract("Unfavorite an article", "Favorites", 200, "SingleArticleResponse"),
+    "ListComments": Contract(
+        "An article's comments, newest first", "Comments", 200, "MultipleCommentsResponse"
+    ),
+    "AddComment": Contract(
+        "Comment on an article", "Comments", 200, "SingleCommentResponse", request=articles.NEW_COMMENT
+    ),
+    "DeleteComment": Contract(
+        "Delete a comment",
+        "Comments",
+        204,
+        None,
+        refusals={403: _NOT_THE_AUTHOR, 422: "The id is not a positive integer"},
+    ),
+    "ListTags": Contract("The most used tags", "Tags", 200, "TagsResponse"),
+    "GetOpenApiDocument": Contract(
+        "This document",
+        "Contract",
+        200,
+        "OpenApiDocument",
+        extension="clients of a deployed stage read the contract from the stage itself",
+    ),
+}
