@@ -1,7 +1,7 @@
 """A request that fails halfway leaves nothing behind: no orphan identity, no half profile.
 
-Faults are injected at the wire: the emulator answers one AWS operation with a server error,
-as an outage or a throttled retry budget would.
+Faults are injected at the wire: the emulator answers every call of one AWS operation with a
+server error, as an outage would, so the retries run out and the request answers 503.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from local.emulator import Emulator
 from tests.api.conftest import PASSWORD, Api
 from tests.api.publishing import publish
 
-SERVER_ERROR = {"errors": {"server": ["internal error"]}}
+BUSY = {"errors": {"server": ["is busy; try again shortly"]}}
 
 
 def cognito_users() -> list[dict[str, Any]]:
@@ -48,8 +48,9 @@ def test_registration_failing_in_dynamodb_removes_the_cognito_user(api: Api, fau
 
     response = register(api)
 
-    assert response.status_code == 500
-    assert response.json == SERVER_ERROR
+    assert response.status_code == 503
+    assert response.json == BUSY
+    assert response.headers["Retry-After"] == "1"
     assert "AdminCreateUser" in api.calls.cognito  # the failure really came after the identity
     assert cognito_users() == []
     assert users_table_items() == []
@@ -60,7 +61,7 @@ def test_registration_failing_at_sign_in_removes_the_profile_and_the_user(api: A
 
     response = register(api)
 
-    assert response.status_code == 500
+    assert response.status_code == 503
     assert cognito_users() == []
     assert users_table_items() == []
     faults.heal()
@@ -72,7 +73,7 @@ def test_registration_failing_at_the_password_removes_the_cognito_user(api: Api,
 
     response = register(api)
 
-    assert response.status_code == 500
+    assert response.status_code == 503
     assert cognito_users() == []
     assert users_table_items() == []
 
@@ -86,7 +87,7 @@ def test_an_email_change_failing_in_cognito_restores_the_profile(api: Api, fault
         "PUT", "/api/user", {"user": {"email": "new@example.com", "username": "jacob"}}, token=jake["token"]
     )
 
-    assert response.status_code == 500
+    assert response.status_code == 503
     faults.heal()
     assert api.request("GET", "/api/user", token=jake["token"]).json["user"] == jake
     assert sorted(str(item["pk"]) for item in users_table_items()) == before
@@ -104,7 +105,7 @@ def test_a_password_change_failing_restores_the_email_everywhere(api: Api, fault
         token=jake["token"],
     )
 
-    assert response.status_code == 500
+    assert response.status_code == 503
     faults.heal()
     assert api.request("GET", "/api/user", token=jake["token"]).json["user"]["email"] == "jake@example.com"
     login = api.request(
@@ -124,5 +125,5 @@ def test_an_article_update_failing_keeps_the_article_and_its_body(
     response = api.request("PUT", "/api/articles/mine", {"article": changes}, token=token)
 
     faults.heal()
-    assert response.status_code == 500
+    assert response.status_code == 503
     assert api.request("GET", "/api/articles/mine").json["article"] == created

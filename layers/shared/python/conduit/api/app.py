@@ -12,16 +12,16 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from conduit import aws_calls
+from conduit import aws_calls, retries
 from conduit.auth import Caller, authenticate
-from conduit.errors import ConduitError, ValidationFailed
+from conduit.errors import ConduitError, ServiceUnavailable, ValidationFailed
 from conduit.observability import logger, metrics
 from conduit.routes import ROUTES_BY_NAME, Route
 
@@ -34,14 +34,15 @@ LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 class HttpResponse:
     status: int
     body: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
     def to_result(self) -> dict[str, Any]:
         """The payload-2.0 response API Gateway expects."""
         if self.body is None:
-            return {"statusCode": self.status, "headers": {}, "body": ""}
+            return {"statusCode": self.status, "headers": dict(self.headers), "body": ""}
         return {
             "statusCode": self.status,
-            "headers": {"Content-Type": JSON_CONTENT_TYPE},
+            "headers": {"Content-Type": JSON_CONTENT_TYPE, **self.headers},
             "body": json.dumps(self.body, separators=(",", ":"), ensure_ascii=False),
         }
 
@@ -79,6 +80,11 @@ def _body(event: APIGatewayProxyEventV2) -> str | None:
         raise ValidationFailed.on("body", "is not valid UTF-8") from None
 
 
+def _refused(error: ConduitError) -> HttpResponse:
+    headers = {} if error.retry_after_seconds is None else {"Retry-After": str(error.retry_after_seconds)}
+    return HttpResponse(error.status_code, {"errors": error.errors}, headers)
+
+
 def _respond(route: Route, view: View, event: APIGatewayProxyEventV2) -> HttpResponse:
     try:
         caller = authenticate(route.auth, event.headers.get("authorization"))
@@ -93,8 +99,18 @@ def _respond(route: Route, view: View, event: APIGatewayProxyEventV2) -> HttpRes
         return view(request)
     except ConduitError as error:
         logger.info("request refused", extra={"status": error.status_code, "errors": error.errors})
-        return HttpResponse(error.status_code, {"errors": error.errors})
-    except Exception:
+        return _refused(error)
+    except Exception as error:
+        if retries.is_transient(error):
+            # AWS kept failing past the retry budget: the client may try again (docs/operations.md).
+            throttled = retries.throttled(error)
+            logger.warning(
+                "aws fault outlived the retry budget", exc_info=True, extra={"throttled": throttled}
+            )
+            metrics.add_metric(
+                name="ThrottledRequest" if throttled else "UnavailableRequest", unit="Count", value=1
+            )
+            return _refused(ServiceUnavailable())
         # The cause goes to the log with its stack trace; the client learns nothing internal.
         logger.exception("request failed")
         metrics.add_metric(name="UnhandledError", unit="Count", value=1)
@@ -110,7 +126,7 @@ def lambda_handler(route_name: str, view: View) -> LambdaHandler:
     @event_source(data_class=APIGatewayProxyEventV2)
     def handler(event: APIGatewayProxyEventV2, context: LambdaContext) -> dict[str, Any]:
         started = time.perf_counter()
-        with aws_calls.tallying() as calls:
+        with aws_calls.tallying() as calls, retries.budget(context.get_remaining_time_in_millis() / 1000):
             response = _respond(route, view, event)
         logger.info(
             "request handled",

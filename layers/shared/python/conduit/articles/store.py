@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
 from conduit.listings import store as listings
 from conduit.listings.store import Placement
 from conduit.resources import ARTICLES
-from conduit.storage import Record, conflicted, connection, table_meta
+from conduit.storage import Record, conflicted, new_transaction, table_meta
 
 _ARTICLE = "ARTICLE#"
 _SLUG = "SLUG#"
@@ -196,7 +195,7 @@ def create(article: Article) -> None:
     if article.body is None:
         raise ValueError("a new article needs its body")
     try:
-        with TransactWrite(connection=connection()) as transaction:
+        with new_transaction() as transaction:
             transaction.save(_to_record(article), condition=ArticleRecord.pk.does_not_exist())
             transaction.save(body_record(article.article_id, article.body))
             claim = SlugClaim(pk=_SLUG + article.slug, article_id=article.article_id)
@@ -230,7 +229,7 @@ def update(before: Article, after: Article) -> None:
             raise
         return
     try:
-        with TransactWrite(connection=connection()) as transaction:
+        with new_transaction() as transaction:
             transaction.update(
                 ArticleRecord(pk=_ARTICLE + after.article_id), actions=actions, condition=condition
             )
@@ -252,7 +251,7 @@ def update(before: Article, after: Article) -> None:
 def delete(article: Article) -> None:
     """Remove the article, its body, its claim and its place in the lists it was created in, at
     once. Its comments, favorites and feed entries follow through the stream worker."""
-    with TransactWrite(connection=connection()) as transaction:
+    with new_transaction() as transaction:
         transaction.delete(_to_record(article), condition=ArticleRecord.pk.exists())
         transaction.delete(BodyRecord(pk=_body_key(article.article_id)))
         claim = SlugClaim(pk=_SLUG + article.slug, article_id=article.article_id)

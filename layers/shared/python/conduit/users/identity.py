@@ -12,20 +12,16 @@ import json
 from functools import cache
 from typing import Any
 
-from conduit import aws_calls, settings
+from conduit import aws_calls, retries, settings
 from conduit.errors import Unauthorized, ValidationFailed
 
 
 @cache
 def _client() -> Any:
     import boto3
-    from botocore.config import Config
 
-    # Fail fast enough to leave time for compensation inside the function's timeout.
-    config = Config(connect_timeout=2, read_timeout=4, retries={"mode": "standard", "max_attempts": 2})
-    return aws_calls.track(
-        boto3.client("cognito-idp", region_name=settings.user_pool().region, config=config)
-    )
+    client = boto3.client("cognito-idp", region_name=settings.user_pool().region, config=retries.config())
+    return aws_calls.track(retries.watch(client))
 
 
 def reset() -> None:

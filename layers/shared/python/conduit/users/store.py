@@ -15,11 +15,10 @@ from datetime import datetime
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from conduit.errors import ValidationFailed
 from conduit.resources import USERS
-from conduit.storage import Record, conflicted, connection, table_meta
+from conduit.storage import Record, conflicted, new_transaction, table_meta
 
 _PROFILE = "USER#"
 # Claim prefixes by the field whose uniqueness they hold (and the field named in a 422).
@@ -161,7 +160,7 @@ def create(user: User) -> User:
     """Write a new profile with its claims, all or nothing."""
     record = _to_record(user)
     claims = {field: getattr(user, field) for field in _CLAIMS}
-    with _claiming(user.user_id, claims), TransactWrite(connection=connection()) as transaction:
+    with _claiming(user.user_id, claims), new_transaction() as transaction:
         transaction.save(record, condition=UserRecord.pk.does_not_exist())
         for field, value in claims.items():
             claim = ClaimRecord(pk=_claim_key(field, value), user_id=user.user_id)
@@ -179,7 +178,7 @@ def replace_profile(before: User, after: User) -> User:
         if getattr(before, field).lower() != getattr(after, field).lower()
     }
     claims = {field: new for field, (_, new) in moved.items()}
-    with _claiming(after.user_id, claims), TransactWrite(connection=connection()) as transaction:
+    with _claiming(after.user_id, claims), new_transaction() as transaction:
         transaction.save(record)  # PynamoDB adds the version condition and bumps the version
         for field, (old, new) in moved.items():
             claim = ClaimRecord(pk=_claim_key(field, new), user_id=after.user_id)
@@ -191,7 +190,7 @@ def replace_profile(before: User, after: User) -> User:
 
 def delete(user: User) -> None:
     """Remove a profile and its claims in one transaction (undoing a registration)."""
-    with TransactWrite(connection=connection()) as transaction:
+    with new_transaction() as transaction:
         transaction.delete(_to_record(user))
         for field in _CLAIMS:
             claim = ClaimRecord(pk=_claim_key(field, getattr(user, field)), user_id=user.user_id)
