@@ -14,8 +14,18 @@ from conduit.routes import ROUTES, WORKERS
 ROOT = Path(__file__).resolve().parent.parent
 
 #: Loaded on demand only: pydantic and the request models by the functions that parse a body,
-#: PyJWT and cryptography by the first token check; the X-Ray SDK never (no Tracer).
-LOADED_ON_DEMAND = ("pydantic", "pydantic_core", "jwt", "cryptography", "aws_xray_sdk", "wrapt")
+#: PyJWT and cryptography by the first token check, Powertools' Idempotency utility (and the
+#: boto3 it imports) by the first POST with an Idempotency-Key; the X-Ray SDK never (no Tracer).
+LOADED_ON_DEMAND = (
+    "pydantic",
+    "pydantic_core",
+    "jwt",
+    "cryptography",
+    "aws_xray_sdk",
+    "wrapt",
+    "boto3",
+    "aws_lambda_powertools.utilities.idempotency",
+)
 
 _CHILD = """
 import importlib, json, sys

@@ -10,7 +10,8 @@ from conduit.observability import metrics
 def create(request: ApiRequest) -> HttpResponse:
     from conduit.articles.models import NewArticle  # at first request: conduit.api.parsing
 
-    view = service.create(request.require_caller().user_id, parse_body(request.body, "article", NewArticle))
+    new = parse_body(request.body, "article", NewArticle)
+    view = service.create(request.require_caller().user_id, new, request.idempotency_key)
     metrics.add_metric(name="ArticleCreated", unit="Count", value=1)
     return json_response(article_document(view), 201)
 

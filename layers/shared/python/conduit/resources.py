@@ -44,6 +44,8 @@ class Table:
     sort_key: Key | None = None
     indexes: tuple[Index, ...] = ()
     stream: bool = False
+    #: An epoch-seconds attribute after which DynamoDB deletes the item (time to live).
+    ttl_attribute: str | None = None
 
     def physical_name(self, stage: str) -> str:
         return f"{APP_NAME}-{stage}-{self.key}"
@@ -103,7 +105,16 @@ COMMENTS = Table(
     sort_key=Key("commentId", KeyType.NUMBER),
 )
 
-TABLES: tuple[Table, ...] = (USERS, FOLLOWS, ARTICLES, LISTINGS, FAVORITES, COMMENTS)
+#: The first response to each POST sent with an `Idempotency-Key`, kept 24 hours (Powertools'
+#: Idempotency utility: its default attribute names, `expiration` as the time to live).
+IDEMPOTENCY = Table(
+    key="idempotency",
+    env_var="IDEMPOTENCY_TABLE",
+    partition_key=Key("id"),
+    ttl_attribute="expiration",
+)
+
+TABLES: tuple[Table, ...] = (USERS, FOLLOWS, ARTICLES, LISTINGS, FAVORITES, COMMENTS, IDEMPOTENCY)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ sees the event itself.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,6 +56,9 @@ class ApiRequest:
     path: dict[str, str]
     query: dict[str, str]
     body: str | None
+    #: The `Idempotency-Key` a POST was sent with (docs/api.md): the same key and caller name
+    #: the same operation, so a view may derive what it creates from it.
+    idempotency_key: str | None = None
 
     def require_caller(self) -> Caller:
         """The route table guarantees a caller on `Auth.REQUIRED` routes; this narrows the type."""
@@ -63,6 +67,27 @@ class ApiRequest:
 
 
 View = Callable[[ApiRequest], HttpResponse]
+
+
+def _as_is(response: HttpResponse) -> HttpResponse:
+    return response
+
+
+def _as_kept(request: ApiRequest, kept: HttpResponse) -> HttpResponse:
+    return kept
+
+
+@dataclass(frozen=True)
+class Replay:
+    """What a route keeps of its first answer to an `Idempotency-Key`, and how it answers a
+    repeat from what it kept (registration keeps no token and signs in again)."""
+
+    keep: Callable[[HttpResponse], HttpResponse] = _as_is
+    answer: Callable[[ApiRequest, HttpResponse], HttpResponse] = _as_kept
+
+
+# RFC 9110 token characters and the quoted form of the IETF draft's structured-field string.
+_IDEMPOTENCY_KEY = re.compile(r'^"?([\x21\x23-\x7e]{1,255})"?$')
 
 
 def json_response(body: dict[str, Any], status: int = 200) -> HttpResponse:
@@ -85,7 +110,27 @@ def _refused(error: ConduitError) -> HttpResponse:
     return HttpResponse(error.status_code, {"errors": error.errors}, headers)
 
 
-def _respond(route: Route, view: View, event: APIGatewayProxyEventV2) -> HttpResponse:
+def _idempotency_key(route: Route, event: APIGatewayProxyEventV2) -> str | None:
+    raw = event.headers.get("idempotency-key") if route.accepts_idempotency_key else None
+    if raw is None:
+        return None
+    matched = _IDEMPOTENCY_KEY.match(raw.strip())
+    if matched is None:
+        raise ValidationFailed.on("Idempotency-Key", "must be 1 to 255 visible ASCII characters")
+    return matched.group(1)
+
+
+def _compared(body: str | None) -> Any:
+    """The body as a repeat must match it: parsed, so spacing and key order do not matter."""
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        return body
+
+
+def _respond(
+    route: Route, view: View, replay: Replay, event: APIGatewayProxyEventV2, context: LambdaContext
+) -> HttpResponse:
     try:
         caller = authenticate(route.auth, event.headers.get("authorization"))
         if caller is not None:
@@ -95,8 +140,15 @@ def _respond(route: Route, view: View, event: APIGatewayProxyEventV2) -> HttpRes
             path=dict(event.path_parameters or {}),
             query=dict(event.query_string_parameters or {}),
             body=_body(event),
+            idempotency_key=_idempotency_key(route, event),
         )
-        return view(request)
+        if request.idempotency_key is None:
+            return view(request)
+        from conduit.api import idempotency  # only here: it loads boto3 (see the module)
+
+        return idempotency.once(
+            route.name, request, _compared(request.body), context, lambda: view(request), replay
+        )
     except ConduitError as error:
         logger.info("request refused", extra={"status": error.status_code, "errors": error.errors})
         return _refused(error)
@@ -117,7 +169,7 @@ def _respond(route: Route, view: View, event: APIGatewayProxyEventV2) -> HttpRes
         return HttpResponse(500, {"errors": {"server": ["internal error"]}})
 
 
-def lambda_handler(route_name: str, view: View) -> LambdaHandler:
+def lambda_handler(route_name: str, view: View, replay: Replay = Replay()) -> LambdaHandler:
     """Build the Lambda entry point of one route from its route-table entry."""
     route: Route = ROUTES_BY_NAME[route_name]
 
@@ -127,7 +179,7 @@ def lambda_handler(route_name: str, view: View) -> LambdaHandler:
     def handler(event: APIGatewayProxyEventV2, context: LambdaContext) -> dict[str, Any]:
         started = time.perf_counter()
         with aws_calls.tallying() as calls, retries.budget(context.get_remaining_time_in_millis() / 1000):
-            response = _respond(route, view, event)
+            response = _respond(route, view, replay, event, context)
         logger.info(
             "request handled",
             extra={

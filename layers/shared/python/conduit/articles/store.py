@@ -13,7 +13,7 @@ in one transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError, UpdateError
@@ -190,8 +190,10 @@ def _slug_conflict(error: TransactWriteError, slug: str, article_id: str) -> boo
     return _condition_failed(error) and id_of_slug(slug) not in (None, article_id)
 
 
-def create(article: Article) -> None:
-    """Write the article, its body, its slug claim and its place in every list, all or nothing."""
+def create(article: Article) -> Article:
+    """Write the article, its body, its slug claim and its place in every list, all or nothing.
+    Returns what is stored: the article, or the one this author already wrote under this id
+    (a repeated request whose first attempt was written: its id came from the request)."""
     if article.body is None:
         raise ValueError("a new article needs its body")
     try:
@@ -202,9 +204,14 @@ def create(article: Article) -> None:
             transaction.save(claim, condition=SlugClaim.pk.does_not_exist())
             listings.add(transaction, article.lists, article.placement)
     except TransactWriteError as error:
+        if _condition_failed(error):
+            existing = get(article.article_id)
+            if existing is not None and existing.author_id == article.author_id:
+                return replace(existing, body=body_of(article.article_id))
         if _slug_conflict(error, article.slug, article.article_id):
             raise SlugTaken(article.slug) from error
         raise
+    return article
 
 
 def update(before: Article, after: Article) -> None:

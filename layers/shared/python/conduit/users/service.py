@@ -62,6 +62,11 @@ def register(new: NewUser) -> SignedInUser:
     return SignedInUser(user, token)
 
 
+def token_for(new: NewUser) -> str:
+    """A fresh token for a registration answered again (an Idempotency-Key repeat)."""
+    return identity.sign_in(new.email, new.password)[1]
+
+
 def login(credentials: LoginUser) -> SignedInUser:
     user_id, token = identity.sign_in(credentials.email, credentials.password)
     user = store.get(user_id)
