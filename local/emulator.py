@@ -34,7 +34,7 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from local import moto_speedups
-from local.faults import DYNAMODB, Weather
+from local.faults import DYNAMODB, Fault, Kind, Weather
 
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
@@ -145,6 +145,8 @@ class _SerializedRecorder:
         self._log = log
         self._lock = threading.Lock()
         self.faults: dict[str, str] = {}  # operation -> error code answered with HTTP 500
+        self.spared: dict[str, int] = {}  # operation -> calls still let through before its fault
+        self.lost: dict[str, int] = {}  # operation -> calls still to be applied, then answered 500
         self.weather: Weather | None = None
         self.tokens = _TokenLedger()
 
@@ -164,11 +166,16 @@ class _SerializedRecorder:
         return [answer.body]
 
     def _answer(self, environ: Environ, service: str, operation: str, request: bytes) -> _Answer | None:
-        if operation in self.faults:
+        if operation in self.faults and self.spared.get(operation, 0) > 0:
+            self.spared[operation] -= 1
+        elif operation in self.faults:
             self._log.calls.append(Call(service, operation, request))
             code = self.faults[operation]
             return _Answer.error(500, code, f"{operation} failed (injected fault)")
         fault = self.weather.fault_for(service, operation, request) if self.weather else None
+        if self.lost.get(operation, 0) > 0:
+            self.lost[operation] -= 1
+            fault = Fault(Kind.LOST_REPLY, 500, "InternalServerError", f"{operation} reply lost (injected)")
         if fault is not None and not fault.applied:
             self._log.calls.append(Call(service, operation, request))
             return _Answer.error(fault.status, fault.error_type, fault.message, fault.body())
@@ -224,10 +231,18 @@ class Emulator:
         self.log = CallLog()
         self._middleware: _SerializedRecorder | None = None
 
-    def fail(self, operation: str, code: str = "InternalServerError") -> None:
-        """Answer every call of `operation` (e.g. "TransactWriteItems") with a server error."""
+    def fail(self, operation: str, code: str = "InternalServerError", after: int = 0) -> None:
+        """Answer every call of `operation` (e.g. "TransactWriteItems") with a server error,
+        once `after` calls of it have gone through."""
         assert self._middleware is not None, "start() the emulator first"
         self._middleware.faults[operation] = code
+        self._middleware.spared[operation] = after
+
+    def lose_reply(self, operation: str, times: int = 1) -> None:
+        """Apply the next `times` calls of `operation`, then answer each with a server error, as
+        when a reply is lost after the write: the SDK sends the call again."""
+        assert self._middleware is not None, "start() the emulator first"
+        self._middleware.lost[operation] = times
 
     def start_weather(self, rate: float, seed: int = 0) -> Weather:
         """Fail `rate` of DynamoDB and Cognito data-plane calls from now on (`local.faults`)."""
@@ -239,6 +254,8 @@ class Emulator:
         """Stop injecting faults, targeted and weather alike."""
         if self._middleware is not None:
             self._middleware.faults.clear()
+            self._middleware.spared.clear()
+            self._middleware.lost.clear()
             self._middleware.weather = None
 
     @property

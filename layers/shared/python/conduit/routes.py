@@ -126,10 +126,17 @@ ROUTES: tuple[Route, ...] = (
         handler="users.register.handler",
         auth=Auth.NONE,
         grants=(
-            TableGrant(USERS, ("BatchGetItem", "TransactWriteItems", "PutItem", "DeleteItem")),
+            # claims, the profile of a Cognito user found holding the email, the transactions
+            TableGrant(USERS, ("BatchGetItem", "GetItem", "TransactWriteItems", "PutItem", "DeleteItem")),
             UserPoolGrant(
                 USER_POOL,
-                ("AdminCreateUser", "AdminSetUserPassword", "AdminDeleteUser", "InitiateAuth"),
+                (
+                    "AdminCreateUser",
+                    "AdminGetUser",  # who holds the email when AdminCreateUser says it exists
+                    "AdminSetUserPassword",
+                    "AdminDeleteUser",
+                    "InitiateAuth",
+                ),
             ),
         ),
     ),
@@ -163,7 +170,17 @@ ROUTES: tuple[Route, ...] = (
                 USERS,
                 ("GetItem", "BatchGetItem", "TransactWriteItems", "PutItem", "DeleteItem"),
             ),
-            UserPoolGrant(USER_POOL, ("AdminUpdateUserAttributes", "AdminSetUserPassword")),
+            UserPoolGrant(
+                USER_POOL,
+                (
+                    "AdminUpdateUserAttributes",
+                    "AdminSetUserPassword",
+                    # who holds an email Cognito says is in use: this user, or a failed
+                    # registration's user without a profile, which is deleted
+                    "AdminGetUser",
+                    "AdminDeleteUser",
+                ),
+            ),
         ),
     ),
     Route(
