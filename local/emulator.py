@@ -34,7 +34,8 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from local import moto_speedups
-from local.faults import DYNAMODB, Fault, Kind, Weather
+from local.faults import DYNAMODB, Kind, Weather
+from local.faults import fault as make_fault
 
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
@@ -146,7 +147,7 @@ class _SerializedRecorder:
         self._lock = threading.Lock()
         self.faults: dict[str, str] = {}  # operation -> error code answered with HTTP 500
         self.spared: dict[str, int] = {}  # operation -> calls still let through before its fault
-        self.lost: dict[str, int] = {}  # operation -> calls still to be applied, then answered 500
+        self.scripted: dict[str, list[Kind]] = {}  # operation -> faults its next calls meet
         self.weather: Weather | None = None
         self.tokens = _TokenLedger()
 
@@ -173,9 +174,8 @@ class _SerializedRecorder:
             code = self.faults[operation]
             return _Answer.error(500, code, f"{operation} failed (injected fault)")
         fault = self.weather.fault_for(service, operation, request) if self.weather else None
-        if self.lost.get(operation, 0) > 0:
-            self.lost[operation] -= 1
-            fault = Fault(Kind.LOST_REPLY, 500, "InternalServerError", f"{operation} reply lost (injected)")
+        if self.scripted.get(operation):
+            fault = make_fault(self.scripted[operation].pop(0), service, request)
         if fault is not None and not fault.applied:
             self._log.calls.append(Call(service, operation, request))
             return _Answer.error(fault.status, fault.error_type, fault.message, fault.body())
@@ -238,11 +238,11 @@ class Emulator:
         self._middleware.faults[operation] = code
         self._middleware.spared[operation] = after
 
-    def lose_reply(self, operation: str, times: int = 1) -> None:
-        """Apply the next `times` calls of `operation`, then answer each with a server error, as
-        when a reply is lost after the write: the SDK sends the call again."""
+    def script(self, operation: str, *faults: Kind) -> None:
+        """Have the next calls of `operation` meet these faults, one each, in order: e.g.
+        `Kind.LOST_REPLY` applies the call and answers a server error, and the SDK sends it again."""
         assert self._middleware is not None, "start() the emulator first"
-        self._middleware.lost[operation] = times
+        self._middleware.scripted[operation] = list(faults)
 
     def start_weather(self, rate: float, seed: int = 0) -> Weather:
         """Fail `rate` of DynamoDB and Cognito data-plane calls from now on (`local.faults`)."""
@@ -255,7 +255,7 @@ class Emulator:
         if self._middleware is not None:
             self._middleware.faults.clear()
             self._middleware.spared.clear()
-            self._middleware.lost.clear()
+            self._middleware.scripted.clear()
             self._middleware.weather = None
 
     @property

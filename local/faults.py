@@ -134,18 +134,23 @@ class Weather:
         kinds = [Kind.THROTTLED, Kind.SERVER_ERROR, Kind.UNAVAILABLE, Kind.LOST_REPLY, Kind.DROPPED]
         if operation == "TransactWriteItems":
             kinds.append(Kind.CONFLICT)
-        kind = self._random.choice(kinds)
-        dynamodb = service == DYNAMODB
-        if kind is Kind.THROTTLED:
-            error_type, message = self._random.choice(_DYNAMODB_THROTTLES if dynamodb else _COGNITO_THROTTLES)
-            return Fault(kind, 400, error_type, message)
-        if kind is Kind.UNAVAILABLE:
-            return Fault(kind, 503, _CORAL + "ServiceUnavailableException", "Service unavailable.")
-        if kind is Kind.CONFLICT:
-            items = len(json.loads(request or b"{}").get("TransactItems", [])) or 1
-            reasons = ["None"] * items
-            reasons[self._random.randrange(items)] = "TransactionConflict"
-            message = f"Transaction cancelled, please refer cancellation reasons [{', '.join(reasons)}]"
-            return Fault(kind, 400, _DDB + "TransactionCanceledException", message, tuple(reasons))
-        error_type = _DDB + "InternalServerError" if dynamodb else "InternalErrorException"
-        return Fault(kind, 500, error_type, "Internal server error.")
+        return fault(self._random.choice(kinds), service, request, self._random)
+
+
+def fault(kind: Kind, service: str, request: bytes, rng: random.Random | None = None) -> Fault:
+    """The answer of one fault of `kind` to a call of `service` with body `request`."""
+    rng = rng or random.Random(0)
+    dynamodb = service == DYNAMODB
+    if kind is Kind.THROTTLED:
+        error_type, message = rng.choice(_DYNAMODB_THROTTLES if dynamodb else _COGNITO_THROTTLES)
+        return Fault(kind, 400, error_type, message)
+    if kind is Kind.UNAVAILABLE:
+        return Fault(kind, 503, _CORAL + "ServiceUnavailableException", "Service unavailable.")
+    if kind is Kind.CONFLICT:
+        items = len(json.loads(request or b"{}").get("TransactItems", [])) or 1
+        reasons = ["None"] * items
+        reasons[rng.randrange(items)] = "TransactionConflict"
+        message = f"Transaction cancelled, please refer cancellation reasons [{', '.join(reasons)}]"
+        return Fault(kind, 400, _DDB + "TransactionCanceledException", message, tuple(reasons))
+    error_type = _DDB + "InternalServerError" if dynamodb else "InternalErrorException"
+    return Fault(kind, 500, error_type, "Internal server error.")

@@ -18,6 +18,7 @@ from conduit import settings
 from conduit.resources import USERS
 from conduit.users import identity, service, store
 from local.emulator import Emulator
+from local.faults import Kind
 from tests.api.conftest import PASSWORD, Api
 from tests.api.publishing import publish
 
@@ -175,7 +176,7 @@ def test_a_registration_that_cannot_be_undone_leaves_a_whole_account_and_logs_th
 def test_a_registration_whose_cognito_reply_was_lost_succeeds_with_one_user(
     api: Api, faults: Emulator
 ) -> None:
-    faults.lose_reply("AdminCreateUser")
+    faults.script("AdminCreateUser", Kind.LOST_REPLY)
 
     response = register(api)
 
@@ -214,7 +215,7 @@ def test_an_email_cognito_still_gives_another_account_is_taken(api: Api) -> None
 
 def test_an_email_change_whose_cognito_reply_was_lost_succeeds(api: Api, faults: Emulator) -> None:
     jake = api.register("jake", "jake@example.com")
-    faults.lose_reply("AdminUpdateUserAttributes")
+    faults.script("AdminUpdateUserAttributes", Kind.LOST_REPLY)
 
     response = api.request("PUT", "/api/user", {"user": {"email": "new@example.com"}}, token=jake["token"])
 

@@ -157,7 +157,7 @@ def watch(client: Any) -> Any:
     return client
 
 
-def _causes(error: BaseException) -> Iterator[BaseException]:
+def causes(error: BaseException) -> Iterator[BaseException]:
     """`error` and what caused it: PynamoDB and Powertools wrap botocore's errors."""
     seen: set[int] = set()
     pending: list[BaseException | None] = [error]
@@ -175,7 +175,7 @@ def _causes(error: BaseException) -> Iterator[BaseException]:
 
 def cancellation_reasons(error: BaseException) -> list[str]:
     """The reason codes of a cancelled transaction ("None" for an item that was fine)."""
-    for cause in _causes(error):
+    for cause in causes(error):
         reasons = (getattr(cause, "response", None) or {}).get("CancellationReasons")
         if reasons:
             return [str(reason.get("Code", _NO_REASON)) for reason in reasons]
@@ -197,7 +197,7 @@ def is_transient(error: BaseException) -> bool:
 
     if only_conflicts(error):
         return True
-    for cause in _causes(error):
+    for cause in causes(error):
         if isinstance(cause, (ConnectionError, HTTPClientError)):
             return True
         if isinstance(cause, ClientError):
@@ -216,5 +216,5 @@ def throttled(error: BaseException) -> bool:
         return True
     return any(
         isinstance(cause, ClientError) and _error_code(cause.response) in THROTTLING_CODES
-        for cause in _causes(error)
+        for cause in causes(error)
     )

@@ -97,6 +97,18 @@ class Record(Model):
         return table_connection
 
 
+def retried(error: Exception) -> bool:
+    """Whether botocore sent the failed call more than once: a conditional write refused on a
+    retry may have been refused because its own first attempt, whose reply was lost, applied."""
+    return any(
+        int(
+            ((getattr(cause, "response", None) or {}).get("ResponseMetadata") or {}).get("RetryAttempts") or 0
+        )
+        > 0
+        for cause in retries.causes(error)
+    )
+
+
 def conflicted(error: TransactWriteError) -> bool:
     """Whether a transaction was cancelled by one of its own conditions (not a fault)."""
     return any(r is not None and r.code == "ConditionalCheckFailed" for r in error.cancellation_reasons or [])
