@@ -134,6 +134,8 @@ class _Answer:
 
 
 _AMZ_JSON = "application/x-amz-json-1.0"
+#: The emulator's own endpoint for the fault layer (`_SerializedRecorder._weather_control`).
+WEATHER_PATH = "/_conduit/weather"
 
 
 class _SerializedRecorder:
@@ -167,6 +169,8 @@ class _SerializedRecorder:
         return [answer.body]
 
     def _answer(self, environ: Environ, service: str, operation: str, request: bytes) -> _Answer | None:
+        if environ.get("PATH_INFO") == WEATHER_PATH:
+            return self._weather_control(environ)
         if operation in self.faults and self.spared.get(operation, 0) > 0:
             self.spared[operation] -= 1
         elif operation in self.faults:
@@ -192,6 +196,22 @@ class _SerializedRecorder:
         if fault.drops_connection:  # applied; now its reply is lost
             return None
         return _Answer.error(fault.status, fault.error_type, fault.message)
+
+    def _weather_control(self, environ: Environ) -> _Answer:
+        """`GET` the weather (rate, seed, faults injected by kind); `POST {"rate", "seed"}` to
+        change it (rate 0 calms it): for a server started with CONDUIT_FAULTS, e.g. the bench."""
+        if environ.get("REQUEST_METHOD") == "POST":
+            size = int(environ.get("CONTENT_LENGTH") or 0)
+            wanted = json.loads(environ["wsgi.input"].read(size) or b"{}")
+            rate = float(wanted.get("rate", 0))
+            self.weather = Weather(rate, int(wanted.get("seed", 0))) if rate else None
+        weather = self.weather
+        state = {
+            "rate": weather.rate if weather else 0,
+            "seed": weather.seed if weather else None,
+            "injected": {str(kind): n for kind, n in weather.injected.items()} if weather else {},
+        }
+        return _Answer("200 OK", [("Content-Type", "application/json")], json.dumps(state).encode())
 
     def _backend(self, environ: Environ, service: str, operation: str, request: bytes) -> _Answer:
         """moto's answer, drained inside the lock: it must be complete before the next request

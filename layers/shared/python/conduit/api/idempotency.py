@@ -83,6 +83,11 @@ def _layer(route_name: str) -> _Persistence:
     return layer
 
 
+def reset() -> None:
+    """Forget the persistence layers (tests that replace the shared client)."""
+    _layers.clear()
+
+
 def once(
     route_name: str,
     request: ApiRequest,
