@@ -156,6 +156,8 @@ JWKS_URL_ENV_VAR = "JWKS_URL"
 #: Powertools settings every function gets; the log level can be overridden per stage.
 SERVICE_NAME = APP_NAME
 METRICS_NAMESPACE = "Conduit"
+#: The metric of an undo that failed across Cognito and DynamoDB (an alarm watches it).
+COMPENSATION_FAILED_METRIC = "CompensationFailed"
 
 
 def powertools_env(stage: str, log_level: str = "INFO") -> dict[str, str]:

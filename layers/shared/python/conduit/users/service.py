@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from conduit import retries
 from conduit.errors import ServiceUnavailable, Unauthorized, ValidationFailed
 from conduit.observability import logger, metrics
+from conduit.resources import COMPENSATION_FAILED_METRIC
 from conduit.routes import ROUTES_BY_NAME
 from conduit.users import identity, store
 from conduit.users.store import TAKEN, User
@@ -67,7 +68,7 @@ class _Undo:
                     undo()
                 except Exception:  # the original error is what the client hears about
                     logger.exception("compensation failed", extra={"undo": what, "repair": repair})
-                    metrics.add_metric(name="CompensationFailed", unit="Count", value=1)
+                    metrics.add_metric(name=COMPENSATION_FAILED_METRIC, unit="Count", value=1)
 
 
 def _identity_for(email: str) -> str:
