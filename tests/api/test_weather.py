@@ -196,3 +196,47 @@ def test_a_deleted_article_stays_deleted(run: Run) -> None:
 
     assert outcome.status in (204, 404)  # 404: a retry after the first delete went through
     assert run.api.request("GET", f"/api/articles/{slug}").status_code == 404
+
+
+def retried(api: Api, method: str, path: str, body: Any = None, token: str | None = None) -> Outcome:
+    def once(headers: dict[str, str]) -> tuple[int, Any, Any]:
+        reply = api.request(method, path, body, token=token, headers=headers)
+        return reply.status_code, reply.headers, reply.json if reply.text else None
+
+    return send_with_retries(once, method, tries=TRIES)
+
+
+def test_a_put_sent_again_and_again_in_bad_weather_sets_the_same_article(api: Api, weather: Weather) -> None:
+    token = retried(
+        api, "POST", "/api/users", {"user": {"username": "jake", "email": "j@x.io", "password": PASSWORD}}
+    )
+    jake = token.body["user"]["token"]
+    slug = retried(
+        api, "POST", "/api/articles", {"article": {"title": "T", "description": "d", "body": "b"}}, jake
+    )
+    change = {"article": {"body": "changed", "description": "new"}}
+
+    answers = [
+        retried(api, "PUT", f"/api/articles/{slug.body['article']['slug']}", change, jake) for _ in range(3)
+    ]
+
+    assert [a.status for a in answers] == [200, 200, 200]
+    assert len({(a.body["article"]["body"], a.body["article"]["description"]) for a in answers}) == 1
+
+
+def test_a_delete_sent_again_in_bad_weather_leaves_the_comment_gone(api: Api, weather: Weather) -> None:
+    jake = retried(
+        api, "POST", "/api/users", {"user": {"username": "jake", "email": "j@x.io", "password": PASSWORD}}
+    )
+    token = jake.body["user"]["token"]
+    slug = retried(
+        api, "POST", "/api/articles", {"article": {"title": "T", "description": "d", "body": "b"}}, token
+    )
+    path = f"/api/articles/{slug.body['article']['slug']}/comments"
+    comment = retried(api, "POST", path, {"comment": {"body": "hi"}}, token).body["comment"]
+
+    first = retried(api, "DELETE", f"{path}/{comment['id']}", token=token)
+    again = retried(api, "DELETE", f"{path}/{comment['id']}", token=token)
+
+    assert (first.status, again.status) == (204, 404)
+    assert retried(api, "GET", path).body["comments"] == []

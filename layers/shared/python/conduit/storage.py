@@ -9,7 +9,7 @@ Every model derives from `Record`, so all of them and the transactions share one
 client: PynamoDB would give each model class its own, each loading DynamoDB's service model
 again (about 80 ms apiece), so the first request touching six models paid for six clients
 (pynamodb/PynamoDB#1245, #876). That client is built with the retry settings of every
-function (`conduit.retries`), and every transaction goes through `transaction()`: it carries a
+function (`conduit.retries`), and every transaction is a `Transaction`: it carries a
 ClientRequestToken, so a transaction botocore or we send again after a lost reply is applied
 once, and it is sent again (same token) when DynamoDB cancelled it for a TransactionConflict,
 which botocore does not retry.
@@ -100,13 +100,11 @@ class Record(Model):
 def retried(error: Exception) -> bool:
     """Whether botocore sent the failed call more than once: a conditional write refused on a
     retry may have been refused because its own first attempt, whose reply was lost, applied."""
-    return any(
-        int(
-            ((getattr(cause, "response", None) or {}).get("ResponseMetadata") or {}).get("RetryAttempts") or 0
-        )
-        > 0
-        for cause in retries.causes(error)
-    )
+    for cause in retries.causes(error):
+        metadata = (getattr(cause, "response", None) or {}).get("ResponseMetadata") or {}
+        if int(metadata.get("RetryAttempts") or 0) > 0:
+            return True
+    return False
 
 
 def conflicted(error: TransactWriteError) -> bool:
@@ -115,8 +113,9 @@ def conflicted(error: TransactWriteError) -> bool:
 
 
 class Transaction(TransactWrite):
-    """A TransactWriteItems with a ClientRequestToken of its own, committed again (same token)
-    while DynamoDB cancels it only for conflicts or throttling and the budget allows."""
+    """The transaction every store writes with (`with Transaction() as t: t.save(...)`): a
+    TransactWriteItems with a ClientRequestToken of its own, committed again (same token) while
+    DynamoDB cancels it only for conflicts or throttling and the budget allows."""
 
     def __init__(self) -> None:
         super().__init__(client_request_token=str(uuid.uuid4()), connection=connection())
@@ -132,16 +131,11 @@ class Transaction(TransactWrite):
                 attempt += 1
 
 
-def new_transaction() -> Transaction:
-    """The transaction every store writes with: `with new_transaction() as t: t.save(...)`."""
-    return Transaction()
-
-
 def commit_once(write: Callable[[TransactWrite], None]) -> bool:
     """Run one transaction built by `write`; False when a condition says there was nothing
     to do (already applied, or the item it depends on is gone)."""
     try:
-        with new_transaction() as transaction:
+        with Transaction() as transaction:
             write(transaction)
     except TransactWriteError as error:
         if conflicted(error):

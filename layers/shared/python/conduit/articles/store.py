@@ -22,7 +22,7 @@ from pynamodb.expressions.update import Action
 from conduit.listings import store as listings
 from conduit.listings.store import Placement
 from conduit.resources import ARTICLES
-from conduit.storage import Record, conflicted, new_transaction, table_meta
+from conduit.storage import Record, Transaction, conflicted, table_meta
 
 _ARTICLE = "ARTICLE#"
 _SLUG = "SLUG#"
@@ -197,7 +197,7 @@ def create(article: Article) -> Article:
     if article.body is None:
         raise ValueError("a new article needs its body")
     try:
-        with new_transaction() as transaction:
+        with Transaction() as transaction:
             transaction.save(_to_record(article), condition=ArticleRecord.pk.does_not_exist())
             transaction.save(body_record(article.article_id, article.body))
             claim = SlugClaim(pk=_SLUG + article.slug, article_id=article.article_id)
@@ -236,7 +236,7 @@ def update(before: Article, after: Article) -> None:
             raise
         return
     try:
-        with new_transaction() as transaction:
+        with Transaction() as transaction:
             transaction.update(
                 ArticleRecord(pk=_ARTICLE + after.article_id), actions=actions, condition=condition
             )
@@ -258,7 +258,7 @@ def update(before: Article, after: Article) -> None:
 def delete(article: Article) -> None:
     """Remove the article, its body, its claim and its place in the lists it was created in, at
     once. Its comments, favorites and feed entries follow through the stream worker."""
-    with new_transaction() as transaction:
+    with Transaction() as transaction:
         transaction.delete(_to_record(article), condition=ArticleRecord.pk.exists())
         transaction.delete(BodyRecord(pk=_body_key(article.article_id)))
         claim = SlugClaim(pk=_SLUG + article.slug, article_id=article.article_id)

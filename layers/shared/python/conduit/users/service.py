@@ -150,18 +150,18 @@ def current(user_id: str) -> User:
     return user
 
 
-def _move_email(user_id: str, email: str) -> None:
-    """Give the user `email` in Cognito. The caller holds its claim in DynamoDB, so a Cognito
-    user already known by it is this user (a call whose reply was lost) or one without a
-    profile that a failed registration left, which goes; any other is changing its email away
-    and still has it: taken."""
+def _move_email(user_id: str, email: str, claimed: bool = True) -> None:
+    """Give the user `email` in Cognito. A Cognito user already known by it may be this user (a
+    call whose reply was lost: done). When the caller holds the email's claim in DynamoDB
+    (`claimed`), another one without a profile is what a failed registration left, and goes;
+    any other is changing its email away and still has it: taken."""
     try:
         identity.set_email(user_id, email)
     except identity.EmailInUse:
         holder = identity.holder_of(email)
         if holder == user_id:
             return
-        if holder is not None and store.get(holder) is not None:
+        if not claimed or (holder is not None and store.get(holder) is not None):
             raise ValidationFailed({"email": [TAKEN]}) from None
         if holder is not None:
             logger.info("deleting a cognito user without a profile", extra={"user_id": holder})
@@ -212,7 +212,8 @@ def update(user_id: str, changes: UserChanges) -> User:
         if after.email != before.email:
             undo.add(
                 "restore the email in cognito",
-                lambda: _move_email(user_id, before.email),
+                # the old email's claim is not held now: never remove a Cognito user for it
+                lambda: _move_email(user_id, before.email, claimed=False),
                 user_id=user_id,
                 email=before.email,
             )

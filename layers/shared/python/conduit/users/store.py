@@ -26,7 +26,7 @@ from pynamodb.transactions import TransactWrite
 
 from conduit.errors import ValidationFailed
 from conduit.resources import USERS
-from conduit.storage import Record, commit_once, conflicted, new_transaction, table_meta
+from conduit.storage import Record, Transaction, commit_once, conflicted, table_meta
 
 _PROFILE = "USER#"
 # Claim prefixes by the field whose uniqueness they hold (and the field named in a 422).
@@ -182,7 +182,7 @@ def _claiming(user_id: str, claims: dict[str, str]) -> Iterator[None]:
 def reserve(username: str, email: str, holder: str, until: int) -> None:
     """Hold a registration's username and email claims until `until` (epoch seconds), or 422."""
     claims = {"username": username, "email": email}
-    with _claiming(holder, claims), new_transaction() as transaction:
+    with _claiming(holder, claims), Transaction() as transaction:
         for field, value in claims.items():
             claim = ClaimRecord(pk=_claim_key(field, value), user_id=holder, pending_until=until)
             transaction.save(claim, condition=_claimable())
@@ -192,7 +192,7 @@ def create(user: User, holder: str | None = None) -> User:
     """Write a new profile with its claims, all or nothing: claims `holder` reserved, or free ones."""
     record = _to_record(user)
     claims = {field: getattr(user, field) for field in _CLAIMS}
-    with _claiming(user.user_id, claims), new_transaction() as transaction:
+    with _claiming(user.user_id, claims), Transaction() as transaction:
         transaction.save(record, condition=UserRecord.pk.does_not_exist())
         for field, value in claims.items():
             claim = ClaimRecord(pk=_claim_key(field, value), user_id=user.user_id)
@@ -227,11 +227,11 @@ def replace_profile(before: User, after: User) -> User:
         if getattr(before, field).lower() != getattr(after, field).lower()
     }
     claims = {field: new for field, (_, new) in moved.items()}
-    with _claiming(after.user_id, claims), new_transaction() as transaction:
+    with _claiming(after.user_id, claims), Transaction() as transaction:
         transaction.save(record)  # PynamoDB adds the version condition and bumps the version
         for field, (old, new) in moved.items():
             claim = ClaimRecord(pk=_claim_key(field, new), user_id=after.user_id)
-            transaction.save(claim, condition=ClaimRecord.pk.does_not_exist())
+            transaction.save(claim, condition=_claimable())
             stale = ClaimRecord(pk=_claim_key(field, old), user_id=after.user_id)
             transaction.delete(stale, condition=ClaimRecord.user_id == after.user_id)
     return replace(after, version=record.version)
