@@ -131,9 +131,11 @@ class Weather:
             return fault
 
     def _choose(self, service: str, operation: str, request: bytes) -> Fault:
+        # A third of the faults a transaction meets are conflicts with other transactions, the
+        # failure only transactions have; the rest are those of every call.
+        if operation == "TransactWriteItems" and self._random.random() < 1 / 3:
+            return fault(Kind.CONFLICT, service, request, self._random)
         kinds = [Kind.THROTTLED, Kind.SERVER_ERROR, Kind.UNAVAILABLE, Kind.LOST_REPLY, Kind.DROPPED]
-        if operation == "TransactWriteItems":
-            kinds.append(Kind.CONFLICT)
         return fault(self._random.choice(kinds), service, request, self._random)
 
 
