@@ -28,6 +28,8 @@ HERE = Path(__file__).resolve().parent
 COLD_START_TARGET = 1.15
 #: Requests of the load run (about 100 s at the local stack's ~20 req/s).
 LOAD_REQUESTS = 2000
+#: Logical operations of each weather run (0%, 10%, 30% faults).
+WEATHER_OPERATIONS = 400
 
 #: The request mix of the cost model (and, by kind, of the load run): route -> weight.
 COST_MIX: dict[str, float] = {
@@ -67,7 +69,7 @@ def _section(name: str) -> None:
 
 
 def run(quick: bool) -> dict[str, Any]:
-    from bench import coldstart, loadrun, sizes
+    from bench import coldstart, loadrun, sizes, weather
     from conduit.routes import ROUTES, WORKERS
 
     started = time.perf_counter()
@@ -93,6 +95,11 @@ def run(quick: bool) -> dict[str, Any]:
     t = time.perf_counter()
     results["load"] = loadrun.run(requests=300 if quick else LOAD_REQUESTS)
     results["timings_s"]["load"] = round(time.perf_counter() - t, 1)
+
+    _section("7. local load in bad weather")
+    t = time.perf_counter()
+    results["weather"] = weather.run(operations=100 if quick else WEATHER_OPERATIONS)
+    results["timings_s"]["weather"] = round(time.perf_counter() - t, 1)
 
     _section("2-4. DynamoDB cost, scaling, handler overhead")
     results |= emulator_sections(quick, results)
@@ -211,8 +218,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="fewer runs and a smaller dataset (a smoke test)"
     )
+    parser.add_argument(
+        "--only",
+        choices=["weather"],
+        help="run one section and print it; the report and results of record are left alone",
+    )
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", message="No application metrics to publish")
+    if args.only == "weather":
+        from bench import report, weather
+
+        section = {"weather": weather.run(operations=100 if args.quick else WEATHER_OPERATIONS)}
+        print(json.dumps(section, indent=2, sort_keys=True))
+        print(report.weather_section(section))
+        return 0
     results = run(args.quick)
     from bench import plots, report
 

@@ -11,6 +11,7 @@ import http.client
 import json
 import os
 import random
+import re
 import socket
 import subprocess
 import sys
@@ -51,10 +52,14 @@ def free_port() -> int:
 
 
 class Server:
-    """`python -m local` as `make dev` runs it, quiet, on its own port."""
+    """`python -m local` as `make dev` runs it, quiet, on its own port; `emulator_url` is where
+    its embedded AWS emulator listens, `dead_lettered` how many stream batches its pump has
+    dead-lettered so far (it logs each)."""
 
     def __init__(self) -> None:
         self.port = free_port()
+        self.emulator_url = ""
+        self.dead_lettered = 0
         env = {
             **os.environ,
             "PORT": str(self.port),
@@ -70,7 +75,7 @@ class Server:
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
             text=True,
         )
         assert self.process.stdout is not None
@@ -78,6 +83,8 @@ class Server:
         while time.monotonic() < deadline:
             line = self.process.stdout.readline()
             if "Conduit API on" in line:
+                found = re.search(r"emulator at (\S+),", line)
+                self.emulator_url = found.group(1) if found else ""
                 threading.Thread(target=self._drain, daemon=True).start()
                 return
             if not line and self.process.poll() is not None:
@@ -87,8 +94,8 @@ class Server:
 
     def _drain(self) -> None:
         assert self.process.stdout is not None
-        for _ in self.process.stdout:
-            pass
+        for line in self.process.stdout:
+            self.dead_lettered += "batch dead-lettered" in line
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -99,18 +106,31 @@ class Server:
                 self.process.kill()
 
 
-def call(port: int, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
+def exchange(
+    port: int,
+    method: str,
+    path: str,
+    body: Any = None,
+    token: str | None = None,
+    extra_headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], Any]:
+    """One request on its own connection: status, response headers, parsed body."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    headers = {"Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json", **(extra_headers or {})}
     if token:
         headers["Authorization"] = f"Token {token}"
     try:
         connection.request(method, path, json.dumps(body) if body is not None else None, headers)
         response = connection.getresponse()
         data = response.read()
-        return response.status, (json.loads(data) if data else None)
+        return response.status, dict(response.getheaders()), (json.loads(data) if data else None)
     finally:
         connection.close()
+
+
+def call(port: int, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
+    status, _, parsed = exchange(port, method, path, body, token)
+    return status, parsed
 
 
 def seed(port: int, users: int = 8, articles_each: int = 6) -> dict[str, Any]:
@@ -170,7 +190,8 @@ def _request(kind: str, rng: random.Random, world: dict[str, Any]) -> tuple[str,
     if kind == "favorite":
         return rng.choice(("POST", "DELETE")), f"/api/articles/{slug}/favorite", None, token
     if kind == "comment":
-        return "POST", f"/api/articles/{slug}/comments", {"comment": {"body": "load comment"}}, token
+        comment = {"comment": {"body": f"load comment {rng.getrandbits(48):x}"}}  # each said once
+        return "POST", f"/api/articles/{slug}/comments", comment, token
     if kind == "follow":
         return rng.choice(("POST", "DELETE")), f"/api/profiles/{name}/follow", None, token
     title = f"Load {rng.getrandbits(48):x}"

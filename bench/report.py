@@ -35,6 +35,8 @@ def render(results: dict[str, Any], quick: bool = False) -> str:
         )
     out += [_cold(results), _costs(results), _scaling(results), _overhead(results), _load(results)]
     out.append(_cost_model(results))
+    if "weather" in results:
+        out.append(weather_section(results))
     return "\n".join(out)
 
 
@@ -345,6 +347,61 @@ def _cost_model(results: dict[str, Any]) -> str:
                     "DynamoDB reads",
                     "DynamoDB writes",
                     "total (all parts)",
+                ],
+                rows,
+            ),
+        ]
+    )
+
+
+def weather_section(results: dict[str, Any]) -> str:
+    w = results["weather"]
+    rows = []
+    for r in w["runs"]:
+        inv = r["invariants"]
+        held = "held" if inv["held"] else f"**{inv['problems']} broken**, e.g. {inv['problem_samples'][:2]}"
+        if inv.get("dead_lettered_batches"):
+            held += f"; {inv['dead_lettered_batches']} stream batches dead-lettered (to replay)"
+        rows.append(
+            [
+                f"{r['fault_rate']:.0%}",
+                r["throughput_ops"],
+                r["latency_ms"]["p50"],
+                r["latency_ms"]["p99"],
+                f"{r['succeeded_share']:.2%}",
+                r["answers_500"],
+                r["statuses"].get("503", 0),
+                r["answers_503_without_retry_after"],
+                round(r["attempts"] / r["operations"], 2),
+                f"{held} ({inv['articles']} articles, {inv['comments']} comments, {inv['users']} users)",
+            ]
+        )
+    first = w["runs"][0]
+    return "\n".join(
+        [
+            "## 7. Local load in bad weather\n",
+            _p(f"""The load mix of section 5, {first["operations"]} logical operations per fault rate
+            from {first["concurrency"]} client threads against a fresh `python -m local`, seeded
+            with the faults off. Then that share of DynamoDB and Cognito data-plane calls fails
+            (throttling, 5xx, transaction conflicts, replies lost after the write: `local.faults`),
+            and a careful client sends each operation up to {w["tries"]} times (after 409, 429, 5xx
+            or a dropped connection, waiting what Retry-After asks up to 1 s, one Idempotency-Key
+            per POST). Latency is per logical operation, retries included. Afterwards the faults
+            stop and the whole data set is checked (`local.invariants`): every list's count equals
+            its members, `favorited` flags and `favoritesCount` agree, feeds are complete, nothing
+            is duplicated, every user has its profile, claims and Cognito identity and logs in."""),
+            _table(
+                [
+                    "faults",
+                    "ops/s",
+                    "p50 ms",
+                    "p99 ms",
+                    f"succeeded within {w['tries']} tries",
+                    "500s (target 0)",
+                    "503s",
+                    "503s without Retry-After",
+                    "attempts per op",
+                    "invariants",
                 ],
                 rows,
             ),

@@ -141,13 +141,15 @@ class Driver:
 
 def _patient_index_queries() -> None:
     """moto answers a Query on a GSI by scanning the whole table (about 5 s over the full
-    dataset's listings), past the functions' 4 s read timeout; DynamoDB reads only the index
+    dataset's listings), past the functions' 2 s read timeout; DynamoDB reads only the index
     partition. So the shared DynamoDB client of this process waits longer (and does not retry)."""
-    from conduit import storage
+    from dataclasses import replace
 
-    storage._READ_TIMEOUT_SECONDS = 120
-    storage._MAX_RETRY_ATTEMPTS = 0
-    storage._shared = None
+    from conduit import retries, storage
+
+    retries.BUDGET = replace(retries.BUDGET, read_timeout_seconds=120, max_attempts=1)
+    retries.config.cache_clear()
+    storage.reset()
 
 
 def _user(name: str) -> dict[str, Any]:

@@ -118,8 +118,16 @@ def refusals(route: Route) -> dict[int, Answer]:
         reasons = [r for r in (derived.get(status), contract.refusals.get(status)) if r]
         answers[status] = Answer("; ".join(reasons))
     for common in commons_of(route):
-        answers.update(common.answers)
+        for status, answer in common.answers.items():
+            known = answers.get(status)
+            answers[status] = answer if known is None else _joined(known, answer)
     return dict(sorted(answers.items()))
+
+
+def _joined(first: Answer, second: Answer) -> Answer:
+    """One status for two reasons: both descriptions, every header (one body model: errors)."""
+    headers = tuple({h.name: h for h in (*first.headers, *second.headers)}.values())
+    return Answer(f"{first.description}; {second.description}", first.schema, headers)
 
 
 def _headers(headers: Iterable[Header]) -> dict[str, Any]:

@@ -111,6 +111,24 @@ REQUEST_ID = Header(
     "`requestId` of its access-log line (docs/operations.md)",
 )
 
+RETRY_AFTER = Header(
+    "Retry-After", {"type": "string", "pattern": "^[0-9]+$"}, "Seconds to wait before sending it again"
+)
+
+IDEMPOTENCY_KEY = Parameter(
+    "Idempotency-Key",
+    "header",
+    {"type": "string", "pattern": '^"?[\\x21\\x23-\\x7e]{1,255}"?$'},
+    "A key the client sends with every try of one POST: a repeat within 24 hours by the same caller "
+    "gets the first answer and writes nothing (docs/api.md)",
+)
+
+
+def calls_aws(route: Route) -> bool:
+    """A route that calls AWS may meet a fault that outlives the retry budget."""
+    return bool(route.grants)
+
+
 COMMON: tuple[Common, ...] = (
     Common(
         every_route,
@@ -118,6 +136,27 @@ COMMON: tuple[Common, ...] = (
             500: Answer("A fault on our side: the body says only `server: internal error`; the log says why")
         },
         headers=(REQUEST_ID,),
+    ),
+    Common(
+        calls_aws,
+        answers={
+            503: Answer(
+                "AWS kept failing (throttling, 5xx, conflicts, timeouts) past the retry budget: "
+                "send it again after `Retry-After`",
+                headers=(RETRY_AFTER,),
+            )
+        },
+    ),
+    Common(
+        lambda route: route.accepts_idempotency_key,
+        request_headers=(IDEMPOTENCY_KEY,),
+        answers={
+            409: Answer(
+                "A repeat of this `Idempotency-Key` while the first request still runs",
+                headers=(RETRY_AFTER,),
+            ),
+            422: Answer("A malformed `Idempotency-Key`, or one already used with another body"),
+        },
     ),
 )
 

@@ -1,8 +1,10 @@
 """`make dev`: the Conduit API on http://localhost:3000/api over an embedded AWS emulator,
 with the stream worker fed from the table streams in the background.
 
-Environment: PORT (3000), HOST (127.0.0.1), STAGE (local), and AWS_ENDPOINT_URL to use an
-AWS-compatible endpoint that is already running instead of starting the emulator.
+Environment: PORT (3000), HOST (127.0.0.1), STAGE (local), AWS_ENDPOINT_URL to use an
+AWS-compatible endpoint that is already running instead of starting the emulator, and
+CONDUIT_FAULTS (a share of calls, e.g. 0.2) with CONDUIT_FAULTS_SEED (0) to have the embedded
+emulator fail that share of DynamoDB and Cognito data-plane calls as AWS does (`local.faults`).
 """
 
 from __future__ import annotations
@@ -32,11 +34,23 @@ def _use_local_credentials() -> None:
     os.environ.setdefault("AWS_DEFAULT_REGION", DEFAULT_REGION)
 
 
+def _fault_rate() -> float:
+    raw = os.environ.get("CONDUIT_FAULTS", "").strip()
+    try:
+        rate = float(raw) if raw else 0.0
+    except ValueError:
+        raise SystemExit(f"CONDUIT_FAULTS is a share of calls from 0 to 1, not {raw!r}") from None
+    if not 0 <= rate <= 1:
+        raise SystemExit(f"CONDUIT_FAULTS is a share of calls from 0 to 1, not {raw!r}")
+    return rate
+
+
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     port = int(os.environ.get("PORT", "3000"))
     host = os.environ.get("HOST", "127.0.0.1")
     stage = os.environ.get("STAGE", "local")
+    faults = _fault_rate()
 
     _use_local_credentials()
     emulator: Emulator | None = None
@@ -44,8 +58,14 @@ def main() -> int:
     if not endpoint:
         emulator = Emulator()
         endpoint = os.environ["AWS_ENDPOINT_URL"] = emulator.start()
+    elif faults:
+        raise SystemExit("CONDUIT_FAULTS needs the embedded emulator: unset AWS_ENDPOINT_URL")
     env = provision(stage, jwks_base_url=None if os.environ.get(JWKS_URL_ENV_VAR) else endpoint)
     os.environ.update(env)
+    if emulator is not None and faults:
+        seed = int(os.environ.get("CONDUIT_FAULTS_SEED", "0"))
+        emulator.start_weather(faults, seed)
+        print(f"Failing {faults:.0%} of DynamoDB and Cognito data-plane calls (seed {seed}).", flush=True)
 
     server = make_server(host, port, LocalGateway(), threaded=True)
     stop_pumping = threading.Event()

@@ -1,21 +1,28 @@
 """An embedded AWS emulator: moto in server mode, on loopback, in a background thread.
 
-Two things are added on top of moto's own server:
+On top of moto's own server:
 - Requests are served one at a time. DynamoDB applies each request atomically (a conditional
   write or a transaction is checked and applied as one step); moto's handlers are not
   thread-safe, so without this a race between two conditional writes could let both win and
   the race tests would test moto, not our conditions.
 - Every AWS operation is recorded with its parameters and the size of its answer, so tests
   can count the calls each HTTP request makes and see what each one read.
+- TransactWriteItems honours ClientRequestToken as DynamoDB does (moto ignores it).
+- Faults: `fail(operation)` fails every call of one operation (targeted tests);
+  `start_weather(rate, seed)` fails a seeded share of all data-plane calls the ways AWS fails
+  them, lost replies included (`local.faults`).
 """
 
 from __future__ import annotations
 
 import io
 import json
+import socket
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
 from urllib.request import Request, urlopen
 
@@ -27,6 +34,8 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from local import moto_speedups
+from local.faults import DYNAMODB, Kind, Weather
+from local.faults import fault as make_fault
 
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
@@ -65,15 +74,84 @@ class CallLog:
         return self.operations("AWSCognitoIdentityProviderService")
 
 
+class _TokenLedger:
+    """DynamoDB's ClientRequestToken idempotency for TransactWriteItems, which moto lacks: a
+    repeat of a transaction that succeeded, within 10 minutes and with the same token, is
+    answered as the first was without being applied again; the same token with other
+    parameters is an IdempotentParameterMismatchException. A transaction that failed did not
+    use its token up: its repeat is a new attempt."""
+
+    WINDOW_SECONDS = 600.0
+
+    def __init__(self) -> None:
+        self._answers: dict[str, tuple[float, str, _Answer]] = {}
+
+    @staticmethod
+    def _payload(request: bytes) -> tuple[str | None, str]:
+        params = json.loads(request or b"{}")
+        token = params.pop("ClientRequestToken", None)
+        return token, json.dumps(params, sort_keys=True)
+
+    def answered(self, request: bytes) -> _Answer | None:
+        token, payload = self._payload(request)
+        if token is None:
+            return None
+        now = time.monotonic()
+        for stale in [t for t, (at, _, _) in self._answers.items() if now - at > self.WINDOW_SECONDS]:
+            del self._answers[stale]
+        if token not in self._answers:
+            return None
+        _, first_payload, answer = self._answers[token]
+        if first_payload != payload:
+            return _Answer.error(
+                400,
+                "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException",
+                "The request uses the same client token as a previous, but non-identical request.",
+            )
+        return answer
+
+    def remember(self, request: bytes, answer: _Answer) -> None:
+        token, payload = self._payload(request)
+        if token is not None and answer.status.startswith("200"):
+            self._answers[token] = (time.monotonic(), payload, answer)
+
+    def clear(self) -> None:
+        self._answers.clear()
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """An HTTP answer held back until the middleware decides what the caller gets."""
+
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    @classmethod
+    def error(cls, status: int, error_type: str, message: str, body: bytes | None = None) -> _Answer:
+        document = body or json.dumps({"__type": error_type, "message": message}).encode()
+        return cls(f"{status} {HTTPStatus(status).phrase}", [("Content-Type", _AMZ_JSON)], document)
+
+
+_AMZ_JSON = "application/x-amz-json-1.0"
+#: The emulator's own endpoint for the fault layer (`_SerializedRecorder._weather_control`).
+WEATHER_PATH = "/_conduit/weather"
+
+
 class _SerializedRecorder:
-    """WSGI middleware: one request at a time, each one logged by its X-Amz-Target, and
-    failed on purpose when a test injected a fault for its operation."""
+    """WSGI middleware: one request at a time, each one logged by its X-Amz-Target, failed on
+    purpose when a test injected a fault for its operation or the weather is on, and
+    transactions deduplicated by their ClientRequestToken as DynamoDB does."""
 
     def __init__(self, app: Callable[[Environ, StartResponse], Iterable[bytes]], log: CallLog) -> None:
         self._app = app
         self._log = log
         self._lock = threading.Lock()
         self.faults: dict[str, str] = {}  # operation -> error code answered with HTTP 500
+        self.spared: dict[str, int] = {}  # operation -> calls still let through before its fault
+        self.scripted: dict[str, list[Kind]] = {}  # operation -> faults its next calls meet
+        self.weather: Weather | None = None
+        self.tokens = _TokenLedger()
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
@@ -83,24 +161,76 @@ class _SerializedRecorder:
             if target:
                 request = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
                 environ["wsgi.input"] = io.BytesIO(request)
-            if operation in self.faults:
-                self._log.calls.append(Call(service, operation, request))
-                code = self.faults[operation]
-                body = json.dumps({"__type": code, "message": f"{operation} failed (injected fault)"})
-                start_response("500 Internal Server Error", [("Content-Type", "application/x-amz-json-1.0")])
-                return [body.encode()]
-            # Drain the body inside the lock: the response must be complete before the next
-            # request sees the backend.
-            response: list[bytes] = []
-            try:
-                response = list(self._app(environ, start_response))
-                return response
-            finally:  # logged even when the backend raised: the call was made
-                size = sum(len(chunk) for chunk in response)
-                if target:
-                    self._log.calls.append(Call(service, operation, request, size))
-                elif not environ.get("PATH_INFO", "").startswith("/moto-api"):
-                    self._log.calls.append(Call("http", environ.get("PATH_INFO", ""), response_size=size))
+            answer = self._answer(environ, service, operation, request)
+        if answer is None:  # the reply is lost after the call was applied: no answer at all
+            environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)
+            raise ConnectionResetError("reply dropped after the call was applied (injected fault)")
+        start_response(answer.status, answer.headers)
+        return [answer.body]
+
+    def _answer(self, environ: Environ, service: str, operation: str, request: bytes) -> _Answer | None:
+        if environ.get("PATH_INFO") == WEATHER_PATH:
+            return self._weather_control(environ)
+        if operation in self.faults and self.spared.get(operation, 0) > 0:
+            self.spared[operation] -= 1
+        elif operation in self.faults:
+            self._log.calls.append(Call(service, operation, request))
+            code = self.faults[operation]
+            return _Answer.error(500, code, f"{operation} failed (injected fault)")
+        fault = self.weather.fault_for(service, operation, request) if self.weather else None
+        if self.scripted.get(operation):
+            fault = make_fault(self.scripted[operation].pop(0), service, request)
+        if fault is not None and not fault.applied:
+            self._log.calls.append(Call(service, operation, request))
+            return _Answer.error(fault.status, fault.error_type, fault.message, fault.body())
+        transaction = service == DYNAMODB and operation == "TransactWriteItems"
+        answer = self.tokens.answered(request) if transaction else None
+        if answer is None:
+            answer = self._backend(environ, service, operation, request)
+            if transaction:
+                self.tokens.remember(request, answer)
+        else:
+            self._log.calls.append(Call(service, operation, request, len(answer.body)))
+        if fault is None:
+            return answer
+        if fault.drops_connection:  # applied; now its reply is lost
+            return None
+        return _Answer.error(fault.status, fault.error_type, fault.message)
+
+    def _weather_control(self, environ: Environ) -> _Answer:
+        """`GET` the weather (rate, seed, faults injected by kind); `POST {"rate", "seed"}` to
+        change it (rate 0 calms it): for a server started with CONDUIT_FAULTS, e.g. the bench."""
+        if environ.get("REQUEST_METHOD") == "POST":
+            size = int(environ.get("CONTENT_LENGTH") or 0)
+            wanted = json.loads(environ["wsgi.input"].read(size) or b"{}")
+            rate = float(wanted.get("rate", 0))
+            self.weather = Weather(rate, int(wanted.get("seed", 0))) if rate else None
+        weather = self.weather
+        state = {
+            "rate": weather.rate if weather else 0,
+            "seed": weather.seed if weather else None,
+            "injected": {str(kind): n for kind, n in weather.injected.items()} if weather else {},
+        }
+        return _Answer("200 OK", [("Content-Type", "application/json")], json.dumps(state).encode())
+
+    def _backend(self, environ: Environ, service: str, operation: str, request: bytes) -> _Answer:
+        """moto's answer, drained inside the lock: it must be complete before the next request
+        sees the backend."""
+        held: list[Any] = []
+
+        def hold(status: str, headers: list[tuple[str, str]], _: Any = None) -> Callable[[bytes], None]:
+            held[:] = [status, headers]
+            return lambda _: None
+
+        body = b""
+        try:
+            body = b"".join(self._app(environ, hold))
+            return _Answer(held[0], held[1], body)
+        finally:  # logged even when the backend raised: the call was made
+            if service:
+                self._log.calls.append(Call(service, operation, request, len(body)))
+            elif not environ.get("PATH_INFO", "").startswith("/moto-api"):
+                self._log.calls.append(Call("http", environ.get("PATH_INFO", ""), response_size=len(body)))
 
 
 class _QuietRequestHandler(MotoRequestHandler):
@@ -121,15 +251,32 @@ class Emulator:
         self.log = CallLog()
         self._middleware: _SerializedRecorder | None = None
 
-    def fail(self, operation: str, code: str = "InternalServerError") -> None:
-        """Answer every call of `operation` (e.g. "TransactWriteItems") with a server error."""
+    def fail(self, operation: str, code: str = "InternalServerError", after: int = 0) -> None:
+        """Answer every call of `operation` (e.g. "TransactWriteItems") with a server error,
+        once `after` calls of it have gone through."""
         assert self._middleware is not None, "start() the emulator first"
         self._middleware.faults[operation] = code
+        self._middleware.spared[operation] = after
+
+    def script(self, operation: str, *faults: Kind) -> None:
+        """Have the next calls of `operation` meet these faults, one each, in order: e.g.
+        `Kind.LOST_REPLY` applies the call and answers a server error, and the SDK sends it again."""
+        assert self._middleware is not None, "start() the emulator first"
+        self._middleware.scripted[operation] = list(faults)
+
+    def start_weather(self, rate: float, seed: int = 0) -> Weather:
+        """Fail `rate` of DynamoDB and Cognito data-plane calls from now on (`local.faults`)."""
+        assert self._middleware is not None, "start() the emulator first"
+        weather = self._middleware.weather = Weather(rate, seed)
+        return weather
 
     def heal(self) -> None:
-        """Stop injecting faults."""
+        """Stop injecting faults, targeted and weather alike."""
         if self._middleware is not None:
             self._middleware.faults.clear()
+            self._middleware.spared.clear()
+            self._middleware.scripted.clear()
+            self._middleware.weather = None
 
     @property
     def endpoint_url(self) -> str:
@@ -155,6 +302,8 @@ class Emulator:
             pass
         self.log.clear()
         self.heal()
+        if self._middleware is not None:
+            self._middleware.tokens.clear()
 
     def stop(self) -> None:
         if self._server is not None:

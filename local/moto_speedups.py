@@ -13,6 +13,11 @@ items a transaction names can change, so the snapshot here copies the table's co
 (references) and deep-copies only those items and the stream shard's record list, so a failed
 transaction also leaves no stream records behind. Requests reach moto one at a time (see
 `local.emulator`), so nothing else changes a table meanwhile.
+
+moto puts a failed transaction's copies back by replacing the table objects, stream shard
+included, while every open shard iterator still reads the old shard: after the first failed
+transaction on a table, its stream would never show another record (and would show the failed
+transaction's writes). So the state is put back into the original objects instead.
 """
 
 from __future__ import annotations
@@ -125,9 +130,19 @@ def _install_cheap_rollback() -> None:
             return copy.deepcopy(value, memo)
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        tables = dict(self.tables)
         setattr(models, "copy", _SnapshotOnce(targets(transact_items)))  # noqa: B010 - moto's module global
         try:
             original(self, transact_items)
+        except Exception:
+            for name, table in tables.items():
+                restored = self.tables.get(name)
+                if restored is not None and restored is not table:  # moto put a snapshot back
+                    table.items = restored.items
+                    if table.stream_shard is not None and restored.stream_shard is not None:
+                        table.stream_shard.items[:] = restored.stream_shard.items
+                    self.tables[name] = table
+            raise
         finally:
             setattr(models, "copy", copy)  # noqa: B010
 

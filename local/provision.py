@@ -67,6 +67,11 @@ def _create_tables(stage: str) -> dict[str, str]:
     for table in TABLES:
         if table.physical_name(stage) not in existing:
             dynamodb.create_table(**table_definition(table, stage))
+            if table.ttl_attribute:
+                dynamodb.update_time_to_live(
+                    TableName=table.physical_name(stage),
+                    TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
+                )
     return {table.env_var: table.physical_name(stage) for table in TABLES}
 
 

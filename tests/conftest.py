@@ -39,9 +39,8 @@ def emulator() -> Iterator[Emulator]:
     emulator.stop()
 
 
-@pytest.fixture
-def aws(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> CallLog:
-    """Empty, freshly provisioned tables and user pool; yields the log of AWS calls."""
+def fresh_resources(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> CallLog:
+    """Reset the emulator and provision empty tables and a user pool; returns the call log."""
     from conduit import auth, settings
     from conduit.users import identity
     from local.provision import provision
@@ -54,3 +53,9 @@ def aws(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> CallLog:
     identity.reset()
     emulator.log.clear()
     return emulator.log
+
+
+@pytest.fixture
+def aws(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> CallLog:
+    """Empty, freshly provisioned tables and user pool; yields the log of AWS calls."""
+    return fresh_resources(emulator, monkeypatch)

@@ -14,9 +14,10 @@ from conduit.routes import ROUTES, WORKERS
 ROOT = Path(__file__).resolve().parent.parent
 
 #: Loaded on demand only: PyJWT and cryptography by the first token check, python-slugify and its
-#: transliteration table by the first slug. Never: pydantic (request bodies are checked by
-#: conduit.validation), the X-Ray SDK (no Tracer), and the OpenAPI generator with what checks
-#: documents against it (the document ships generated).
+#: transliteration table by the first slug, Powertools' Idempotency utility (and the boto3 it
+#: imports) by the first POST with an Idempotency-Key. Never: pydantic (request bodies are
+#: checked by conduit.validation), the X-Ray SDK (no Tracer), and the OpenAPI generator with
+#: what checks documents against it (the document ships generated).
 LOADED_ON_DEMAND = (
     "pydantic",
     "pydantic_core",
@@ -29,6 +30,8 @@ LOADED_ON_DEMAND = (
     "contract",
     "jsonschema",
     "openapi_spec_validator",
+    "boto3",
+    "aws_lambda_powertools.utilities.idempotency",
 )
 
 _CHILD = """

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conduit.routes import ROUTES, WORKERS, Auth, Route, TableGrant
+from conduit.routes import IDEMPOTENCY_GRANT, ROUTES, WORKERS, Auth, Route, TableGrant
 from contract.operations import CONTRACTS
 from tests.realworld import OPERATIONS, OPERATIONS_BY_KEY
 
@@ -65,3 +65,10 @@ def test_no_function_may_scan_a_table() -> None:
     grants = [g for route in ROUTES for g in route.grants] + [g for worker in WORKERS for g in worker.grants]
 
     assert not [g for g in grants if isinstance(g, TableGrant) and "Scan" in g.actions]
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
+def test_every_post_but_login_is_granted_the_idempotency_table(route: Route) -> None:
+    granted = IDEMPOTENCY_GRANT in route.grants
+
+    assert granted == (route.method == "POST" and route.name != "LoginUser")

@@ -9,7 +9,8 @@ from conduit.observability import metrics
 
 
 def create(request: ApiRequest) -> HttpResponse:
-    view = service.create(request.require_caller().user_id, parse_body(request.body, NEW_ARTICLE))
+    new = parse_body(request.body, NEW_ARTICLE)
+    view = service.create(request.require_caller().user_id, new, request.idempotency_key)
     metrics.add_metric(name="ArticleCreated", unit="Count", value=1)
     return json_response(article_document(view), 201)
 

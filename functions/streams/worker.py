@@ -1,7 +1,9 @@
 """The stream worker: keeps feeds, favorites and comments in step with articles and follows.
 
 Powertools' batch processor reports the records that failed, so Lambda retries only from the
-first of them; after the retries, the batch goes to the dead-letter queue.
+first of them; after the retries, the batch goes to the dead-letter queue. AWS calls retry
+within the invocation's time, less the reserve (`conduit.retries`): a record whose calls keep
+failing is reported as failed, never dropped.
 """
 
 from typing import Any
@@ -11,7 +13,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from conduit import streams
+from conduit import retries, streams
 from conduit.observability import logger, metrics
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
@@ -24,6 +26,7 @@ def record_handler(record: DynamoDBRecord) -> None:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
+    with retries.budget(context.get_remaining_time_in_millis() / 1000):
+        return process_partial_response(
+            event=event, record_handler=record_handler, processor=processor, context=context
+        )

@@ -1,6 +1,6 @@
 """Register a user: a Cognito identity and a profile, both or neither."""
 
-from conduit.api.app import ApiRequest, HttpResponse, json_response, lambda_handler
+from conduit.api.app import ApiRequest, HttpResponse, Replay, json_response, lambda_handler
 from conduit.api.parsing import parse_body
 from conduit.api.representations import user_document
 from conduit.observability import metrics
@@ -14,4 +14,18 @@ def register(request: ApiRequest) -> HttpResponse:
     return json_response(user_document(signed_in.user, signed_in.token), 201)
 
 
-handler = lambda_handler("RegisterUser", register)
+def without_token(response: HttpResponse) -> HttpResponse:
+    """What is kept for an `Idempotency-Key` repeat: never a bearer token."""
+    assert response.body is not None
+    user = {k: v for k, v in response.body["user"].items() if k != "token"}
+    return HttpResponse(response.status, {"user": user})
+
+
+def with_new_token(request: ApiRequest, kept: HttpResponse) -> HttpResponse:
+    """A repeat carries the same credentials (its body matched the first): sign in again."""
+    new = parse_body(request.body, NEW_USER)
+    assert kept.body is not None
+    return json_response({"user": {**kept.body["user"], "token": service.token_for(new)}}, kept.status)
+
+
+handler = lambda_handler("RegisterUser", register, Replay(keep=without_token, answer=with_new_token))

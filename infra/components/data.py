@@ -70,6 +70,7 @@ class Data(Construct):
                     point_in_time_recovery_enabled=True
                 ),
                 stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES if declaration.stream else None,
+                time_to_live_attribute=declaration.ttl_attribute,
                 removal_policy=RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY,
                 deletion_protection=retain,
             )

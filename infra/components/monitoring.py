@@ -24,7 +24,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from conduit.resources import Table
+from conduit.resources import COMPENSATION_FAILED_METRIC, METRICS_NAMESPACE, SERVICE_NAME, Table
 from infra.components.api import Api
 from infra.components.data import Data, table_construct_id
 from infra.components.workers import Workers
@@ -47,6 +47,8 @@ FUNCTION_THROTTLES = 1
 DLQ_MESSAGES = 0
 #: Any throttled read or write (on-demand tables throttle only past their partition limits).
 TABLE_THROTTLES = 0
+#: Any undo across Cognito and DynamoDB that failed leaves something to repair by hand.
+COMPENSATIONS_FAILED = 0
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,20 @@ class Monitoring(Construct):
 
     def _api_alarms(self, api: Api) -> None:
         http_api = api.http_api
+        self._alarm(
+            "CompensationFailed",
+            "compensation-failed",
+            "A request that failed halfway could not undo what it did in Cognito or DynamoDB: "
+            "see docs/operations.md, 'Compensation failed'.",
+            cloudwatch.Metric(
+                namespace=METRICS_NAMESPACE,
+                metric_name=COMPENSATION_FAILED_METRIC,
+                dimensions_map={"service": SERVICE_NAME},
+                period=PERIOD,
+                statistic="Sum",
+            ),
+            threshold=COMPENSATIONS_FAILED,
+        )
         self._alarm(
             "Api5xxRate",
             "api-5xx-rate",

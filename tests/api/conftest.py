@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +12,8 @@ from werkzeug.datastructures import Headers
 from werkzeug.test import Client, TestResponse
 
 from conduit.routes import WORKERS, Grant, TableGrant, UserPoolGrant
-from local.emulator import CallLog
+from local.emulator import CallLog, Emulator
+from local.faults import Weather
 from local.gateway import LocalGateway
 from local.streams import POLLING_CALLS, StreamPump
 from tests.api import conformance
@@ -116,3 +117,14 @@ def gateway() -> LocalGateway:
 @pytest.fixture
 def api(aws: CallLog, gateway: LocalGateway) -> Api:
     return Api(Client(gateway), aws, gateway, StreamPump())
+
+
+#: The share of data-plane calls the `weather` fixture fails (docs/architecture.md, "Local stack").
+WEATHER_RATE = 0.2
+
+
+@pytest.fixture
+def weather(api: Api, emulator: Emulator) -> Iterator[Weather]:
+    """Production weather for one test: 20% of DynamoDB and Cognito calls fail, from a seed."""
+    yield emulator.start_weather(WEATHER_RATE, seed=1)
+    emulator.heal()

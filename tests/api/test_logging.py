@@ -54,7 +54,7 @@ def test_a_refused_request_logs_the_errors_it_returned(api: Api, log_lines: Any)
     assert set(refused[0]["errors"]) == {"username", "email", "password"}
 
 
-def test_a_failure_is_logged_with_its_cause_and_the_client_sees_none_of_it(
+def test_an_aws_fault_past_the_retries_is_logged_with_its_cause_and_the_client_sees_none_of_it(
     api: Api, emulator: Emulator, log_lines: Any
 ) -> None:
     emulator.fail("TransactWriteItems")
@@ -65,12 +65,33 @@ def test_a_failure_is_logged_with_its_cause_and_the_client_sees_none_of_it(
         {"user": {"username": "jake", "email": "jake@example.com", "password": PASSWORD}},
     )
 
-    failed = [entry for entry in log_lines() if entry["message"] == "request failed"]
-    assert failed[0]["level"] == "ERROR"
-    assert "TransactWriteError" in failed[0]["exception_name"]
-    assert "InternalServerError" in failed[0]["exception"]
+    faults = [entry for entry in log_lines() if entry["message"] == "aws fault outlived the retry budget"]
+    assert faults[0]["level"] == "WARNING"
+    assert "TransactWriteError" in faults[0]["exception_name"]
+    assert "InternalServerError" in faults[0]["exception"]
+    assert response.status_code == 503
     assert "Traceback" not in response.text
     assert "InternalServerError" not in response.text
+
+
+def test_a_bug_is_logged_as_an_error_with_its_cause_and_the_client_sees_none_of_it(
+    api: Api, log_lines: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conduit.profiles import service
+
+    def broken(*_: Any) -> None:
+        raise KeyError("a bug of ours")
+
+    monkeypatch.setattr(service, "get", broken)
+
+    response = api.request("GET", "/api/profiles/jake")
+
+    failed = [entry for entry in log_lines() if entry["message"] == "request failed"]
+    assert failed[0]["level"] == "ERROR"
+    assert failed[0]["exception_name"] == "KeyError"
+    assert response.status_code == 500
+    assert response.json == {"errors": {"server": ["internal error"]}}
+    assert "a bug of ours" not in response.text
 
 
 def _handled(log_lines: Any) -> dict[str, Any]:

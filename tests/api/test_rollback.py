@@ -1,11 +1,14 @@
 """A request that fails halfway leaves nothing behind: no orphan identity, no half profile.
 
-Faults are injected at the wire: the emulator answers one AWS operation with a server error,
-as an outage or a throttled retry budget would.
+Faults are injected at the wire: the emulator answers every call of one AWS operation with a
+server error, as an outage would, so the retries run out and the request answers 503.
 """
 
 from __future__ import annotations
 
+import logging
+import time
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -13,11 +16,13 @@ import pytest
 
 from conduit import settings
 from conduit.resources import USERS
+from conduit.users import identity, service, store
 from local.emulator import Emulator
+from local.faults import Kind
 from tests.api.conftest import PASSWORD, Api
 from tests.api.publishing import publish
 
-SERVER_ERROR = {"errors": {"server": ["internal error"]}}
+BUSY = {"errors": {"server": ["is busy; try again shortly"]}}
 
 
 def cognito_users() -> list[dict[str, Any]]:
@@ -44,15 +49,30 @@ def register(api: Api, username: str = "jake", email: str = "jake@example.com") 
 
 
 def test_registration_failing_in_dynamodb_removes_the_cognito_user(api: Api, faults: Emulator) -> None:
-    faults.fail("TransactWriteItems")
+    faults.fail("TransactWriteItems", after=1)  # the claims are reserved; the profile is not written
 
     response = register(api)
 
-    assert response.status_code == 500
-    assert response.json == SERVER_ERROR
+    assert response.status_code == 503
+    assert response.json == BUSY
+    assert response.headers["Retry-After"] == "1"
     assert "AdminCreateUser" in api.calls.cognito  # the failure really came after the identity
     assert cognito_users() == []
-    assert users_table_items() == []
+    assert not [item for item in users_table_items() if item["pk"]["S"].startswith("USER#")]
+
+
+def test_claims_a_failed_registration_could_not_release_are_free_once_its_lease_ends(
+    api: Api, faults: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    faults.fail("TransactWriteItems", after=1)  # neither the profile nor the release is written
+    register(api)
+    faults.heal()
+    assert register(api).status_code == 422  # held while that registration could still be running
+
+    later = time.time() + service.REGISTRATION_LEASE_SECONDS + 1
+    monkeypatch.setattr(store, "time", SimpleNamespace(time=lambda: later))
+
+    assert register(api).status_code == 201
 
 
 def test_registration_failing_at_sign_in_removes_the_profile_and_the_user(api: Api, faults: Emulator) -> None:
@@ -60,7 +80,7 @@ def test_registration_failing_at_sign_in_removes_the_profile_and_the_user(api: A
 
     response = register(api)
 
-    assert response.status_code == 500
+    assert response.status_code == 503
     assert cognito_users() == []
     assert users_table_items() == []
     faults.heal()
@@ -72,7 +92,7 @@ def test_registration_failing_at_the_password_removes_the_cognito_user(api: Api,
 
     response = register(api)
 
-    assert response.status_code == 500
+    assert response.status_code == 503
     assert cognito_users() == []
     assert users_table_items() == []
 
@@ -86,7 +106,7 @@ def test_an_email_change_failing_in_cognito_restores_the_profile(api: Api, fault
         "PUT", "/api/user", {"user": {"email": "new@example.com", "username": "jacob"}}, token=jake["token"]
     )
 
-    assert response.status_code == 500
+    assert response.status_code == 503
     faults.heal()
     assert api.request("GET", "/api/user", token=jake["token"]).json["user"] == jake
     assert sorted(str(item["pk"]) for item in users_table_items()) == before
@@ -104,7 +124,7 @@ def test_a_password_change_failing_restores_the_email_everywhere(api: Api, fault
         token=jake["token"],
     )
 
-    assert response.status_code == 500
+    assert response.status_code == 503
     faults.heal()
     assert api.request("GET", "/api/user", token=jake["token"]).json["user"]["email"] == "jake@example.com"
     login = api.request(
@@ -124,5 +144,95 @@ def test_an_article_update_failing_keeps_the_article_and_its_body(
     response = api.request("PUT", "/api/articles/mine", {"article": changes}, token=token)
 
     faults.heal()
-    assert response.status_code == 500
+    assert response.status_code == 503
     assert api.request("GET", "/api/articles/mine").json["article"] == created
+
+
+def log_records(caplog: pytest.LogCaptureFixture, message: str) -> list[logging.LogRecord]:
+    return [record for record in caplog.records if record.getMessage() == message]
+
+
+def test_a_registration_that_cannot_be_undone_leaves_a_whole_account_and_logs_the_repair(
+    api: Api, faults: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    faults.fail("InitiateAuth")
+    faults.fail("TransactWriteItems", after=2)  # claims and profile written; their removal fails
+
+    with caplog.at_level(logging.ERROR, logger="conduit"):
+        assert register(api).status_code == 503
+
+    failed = log_records(caplog, "compensation failed")
+    assert [r.undo for r in failed] == ["delete the profile and its claims", "release the claims"]  # type: ignore[attr-defined]
+    assert failed[0].repair["email"] == "jake@example.com"  # type: ignore[attr-defined]
+    faults.heal()
+    assert len(cognito_users()) == 1  # kept: its profile is still there
+    login = api.request(
+        "POST", "/api/users/login", {"user": {"email": "jake@example.com", "password": PASSWORD}}
+    )
+    assert login.status_code == 200
+    assert register(api).status_code == 422  # taken: that account exists, and its credentials log in
+
+
+def test_a_registration_whose_cognito_reply_was_lost_succeeds_with_one_user(
+    api: Api, faults: Emulator
+) -> None:
+    faults.script("AdminCreateUser", Kind.LOST_REPLY)
+
+    response = register(api)
+
+    assert response.status_code == 201
+    assert api.calls.cognito.count("AdminCreateUser") == 2  # the retry met the user it had created
+    assert len(cognito_users()) == 1
+    assert api.request("GET", "/api/user", token=response.json["user"]["token"]).status_code == 200
+
+
+def test_a_cognito_user_without_a_profile_is_adopted_by_the_next_registration(api: Api) -> None:
+    identity.create_user("jake@example.com")  # what a registration that could not be undone leaves
+
+    response = register(api)
+
+    assert response.status_code == 201
+    assert len(cognito_users()) == 1
+    login = api.request(
+        "POST", "/api/users/login", {"user": {"email": "jake@example.com", "password": PASSWORD}}
+    )
+    assert login.status_code == 200
+
+
+def test_an_email_cognito_still_gives_another_account_is_taken(api: Api) -> None:
+    jane = api.register("jane", "jane@example.com")
+    api.request("PUT", "/api/user", {"user": {"email": "jane2@example.com"}}, token=jane["token"])
+    jane_id = identity.holder_of("jane2@example.com")
+    assert jane_id is not None
+    identity.set_email(jane_id, "jake@example.com")  # Cognito behind her profile, as mid-change
+
+    response = register(api, "jake", "jake@example.com")
+
+    assert response.status_code == 422
+    assert response.json == {"errors": {"email": ["has already been taken"]}}
+    assert identity.holder_of("jake@example.com") == jane_id  # hers, untouched
+
+
+def test_an_email_change_whose_cognito_reply_was_lost_succeeds(api: Api, faults: Emulator) -> None:
+    jake = api.register("jake", "jake@example.com")
+    faults.script("AdminUpdateUserAttributes", Kind.LOST_REPLY)
+
+    response = api.request("PUT", "/api/user", {"user": {"email": "new@example.com"}}, token=jake["token"])
+
+    assert response.status_code == 200
+    assert response.json["user"]["email"] == "new@example.com"
+    login = api.request(
+        "POST", "/api/users/login", {"user": {"email": "new@example.com", "password": PASSWORD}}
+    )
+    assert login.status_code == 200
+
+
+def test_an_email_change_to_an_email_a_failed_registration_left_in_cognito_succeeds(api: Api) -> None:
+    jake = api.register("jake", "jake@example.com")
+    orphan = identity.create_user("new@example.com")
+
+    response = api.request("PUT", "/api/user", {"user": {"email": "new@example.com"}}, token=jake["token"])
+
+    assert response.status_code == 200
+    assert identity.holder_of("new@example.com") not in (None, orphan)
+    assert len(cognito_users()) == 1

@@ -6,13 +6,13 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from conduit import settings, streams
 from conduit.resources import COMMENTS, FAVORITES, FOLLOWS
 from conduit.routes import WORKERS
 from local.gateway import LambdaContext, load_handler
-from local.streams import StreamPump
+from local.streams import DeadLettered, StreamPump
 from tests.api.conftest import Api
 from tests.api.publishing import publish
 
@@ -99,24 +99,85 @@ def test_a_record_that_fails_is_reported_alone_for_retry(api: Api) -> None:
     assert result == {"batchItemFailures": [{"itemIdentifier": "2"}]}
 
 
+def failing_for(monkeypatch: pytest.MonkeyPatch, followers: set[str]) -> list[str]:
+    """Make the worker fail every follow record of these followers; returns who was handled."""
+    handled: list[str] = []
+    handle = streams.handle
+
+    def poisoned(record: DynamoDBRecord) -> None:
+        image = (record.dynamodb.new_image if record.dynamodb else None) or {}
+        follower = str(image.get("followerId", ""))
+        handled.append(follower)
+        if follower in followers:
+            raise RuntimeError("poison record")
+        handle(record)
+
+    monkeypatch.setattr(streams, "handle", poisoned)
+    return handled
+
+
+def user_id(api: Api, token: str) -> str:
+    from conduit.auth import authenticate
+    from conduit.routes import Auth
+
+    caller = authenticate(Auth.REQUIRED, f"Token {token}")
+    assert caller is not None
+    return caller.user_id
+
+
 def test_the_local_pump_retries_a_failing_batch_then_dead_letters_it(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(record: object) -> None:
-        raise RuntimeError("worker bug")
-
-    monkeypatch.setattr(streams, "handle", broken)
-    api.register("jake")  # the profile write is not streamed; a follow is
+    api.register("jake")
     token = api.register("anne")["token"]
+    handled = failing_for(monkeypatch, {user_id(api, token)})
     pump = StreamPump()
     pump.drain()  # nothing streamed yet but the users: no worker calls fail on them
     api.client.post("/api/profiles/jake/follow", headers={"Authorization": f"Token {token}"})
     retries = max(worker.max_retries for worker in WORKERS)
 
-    for _ in range(retries):
-        with pytest.raises(BatchProcessingError):  # Lambda would retry the whole batch
-            pump.drain(dead_letter=True)
-    skipped = pump.drain(dead_letter=True)
+    with pytest.raises(DeadLettered):
+        pump.drain()
 
-    assert skipped == 1
-    assert pump.drain(dead_letter=True) == 0
+    assert len(handled) == 1 + retries  # delivered once, then retried `max_retries` times
+    assert [letter.batch_size for letter in pump.dead_letters] == [1]
+    assert pump.drain() == 0  # the shard moved on
+
+
+def test_a_poison_record_goes_to_the_dead_letter_queue_and_the_records_behind_it_are_applied(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jake = api.register("jake")["token"]
+    publish(api, jake, title="One")
+    tokens = {name: str(api.register(name)["token"]) for name in ("anne", "bob", "carl")}
+    bob = user_id(api, tokens["bob"])
+    failing_for(monkeypatch, {bob})
+    pump = api.streams  # the one that drains after each request
+    for name in ("anne", "bob", "carl"):
+        api.client.post("/api/profiles/jake/follow", headers={"Authorization": f"Token {tokens[name]}"})
+
+    pump.drain(strict=False)
+
+    feeds = {
+        n: api.request("GET", "/api/articles/feed", token=t).json["articlesCount"] for n, t in tokens.items()
+    }
+    assert feeds == {"anne": 1, "bob": 0, "carl": 1}
+    (letter,) = pump.dead_letters
+    assert letter.records[0]["dynamodb"]["NewImage"]["followerId"]["S"] == bob
+    assert letter.start_sequence_number == letter.records[0]["dynamodb"]["SequenceNumber"]
+
+
+def test_a_batch_whose_every_record_fails_is_bisected_until_each_goes_alone_to_the_queue(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api.register("jake")
+    tokens = [str(api.register(name)["token"]) for name in ("anne", "bob")]
+    failing_for(monkeypatch, {user_id(api, token) for token in tokens})
+    pump = StreamPump()
+    pump.drain()
+    for token in tokens:
+        api.client.post("/api/profiles/jake/follow", headers={"Authorization": f"Token {token}"})
+
+    pump.drain(strict=False)
+
+    assert [letter.batch_size for letter in pump.dead_letters] == [1, 1]

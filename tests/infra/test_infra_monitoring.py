@@ -172,8 +172,16 @@ def test_every_table_alarms_on_any_throttled_read_or_write(template, table: Tabl
     )
 
 
+def test_a_compensation_that_failed_alarms_at_once(template):
+    [alarm] = alarms_on(template, "Conduit", "CompensationFailed", {"Name": "service", "Value": "conduit"})
+    assert (alarm["Properties"]["ComparisonOperator"], alarm["Properties"]["Threshold"]) == (
+        "GreaterThanThreshold",
+        0,
+    )
+
+
 def test_there_are_no_other_alarms(template):
-    expected = 2 + 2 * len(FUNCTION_NAMES) + len(WORKERS) + len(TABLES)
+    expected = 3 + 2 * len(FUNCTION_NAMES) + len(WORKERS) + len(TABLES)
     assert len(alarms(template)) == expected
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from conduit.retries import BUDGET
+
 
 class ConduitError(Exception):
     """Base of every error a client may see; `errors` is the spec's `{"field": ["message"]}`."""
 
     status_code = 500
+    #: Seconds a client should wait before sending the request again (`Retry-After`), if any.
+    retry_after_seconds: int | None = None
 
     def __init__(self, errors: dict[str, list[str]]) -> None:
         super().__init__(errors)
@@ -41,6 +45,24 @@ class NotFound(ConduitError):
 
     def __init__(self, resource: str) -> None:
         super().__init__({resource: ["not found"]})
+
+
+class Conflict(ConduitError):
+    """The request collides with one still running (the same Idempotency-Key): retry soon."""
+
+    status_code = 409
+    retry_after_seconds = 1
+
+
+class ServiceUnavailable(ConduitError):
+    """AWS kept failing (throttling, 5xx, conflicts, timeouts) past the retry budget: nothing
+    is wrong with the request, which may be sent again after `Retry-After`."""
+
+    status_code = 503
+    retry_after_seconds = BUDGET.retry_after_seconds
+
+    def __init__(self) -> None:
+        super().__init__({"server": ["is busy; try again shortly"]})
 
 
 class ConfigurationError(RuntimeError):

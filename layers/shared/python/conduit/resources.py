@@ -44,6 +44,8 @@ class Table:
     sort_key: Key | None = None
     indexes: tuple[Index, ...] = ()
     stream: bool = False
+    #: An epoch-seconds attribute after which DynamoDB deletes the item (time to live).
+    ttl_attribute: str | None = None
 
     def physical_name(self, stage: str) -> str:
         return f"{APP_NAME}-{stage}-{self.key}"
@@ -103,7 +105,16 @@ COMMENTS = Table(
     sort_key=Key("commentId", KeyType.NUMBER),
 )
 
-TABLES: tuple[Table, ...] = (USERS, FOLLOWS, ARTICLES, LISTINGS, FAVORITES, COMMENTS)
+#: The first response to each POST sent with an `Idempotency-Key`, kept 24 hours (Powertools'
+#: Idempotency utility: its default attribute names, `expiration` as the time to live).
+IDEMPOTENCY = Table(
+    key="idempotency",
+    env_var="IDEMPOTENCY_TABLE",
+    partition_key=Key("id"),
+    ttl_attribute="expiration",
+)
+
+TABLES: tuple[Table, ...] = (USERS, FOLLOWS, ARTICLES, LISTINGS, FAVORITES, COMMENTS, IDEMPOTENCY)
 
 
 @dataclass(frozen=True)
@@ -145,6 +156,8 @@ JWKS_URL_ENV_VAR = "JWKS_URL"
 #: Powertools settings every function gets; the log level can be overridden per stage.
 SERVICE_NAME = APP_NAME
 METRICS_NAMESPACE = "Conduit"
+#: The metric of an undo that failed across Cognito and DynamoDB (an alarm watches it).
+COMPENSATION_FAILED_METRIC = "CompensationFailed"
 
 
 def powertools_env(stage: str, log_level: str = "INFO") -> dict[str, str]:

@@ -15,6 +15,7 @@ from conduit.resources import (
     COMMENTS,
     FAVORITES,
     FOLLOWS,
+    IDEMPOTENCY,
     LISTINGS,
     USER_POOL,
     USERS,
@@ -51,6 +52,9 @@ UNSIGNED_COGNITO_ACTIONS = frozenset({"InitiateAuth"})
 
 Grant = TableGrant | UserPoolGrant
 
+#: What Powertools' Idempotency utility does with a POST's `Idempotency-Key` (docs/api.md).
+IDEMPOTENCY_GRANT = TableGrant(IDEMPOTENCY, ("GetItem", "PutItem", "UpdateItem", "DeleteItem"))
+
 
 @dataclass(frozen=True)
 class Route:
@@ -63,6 +67,17 @@ class Route:
     # Why the memory size is what it is: see docs/architecture.md.
     memory_mb: int = 512
     timeout_seconds: int = 10
+    #: Every POST replays its first answer to a repeated `Idempotency-Key` unless it opts out;
+    #: the idempotency table's grant is added to its grants here, so it is declared once.
+    replays_idempotency_keys: bool = True
+
+    def __post_init__(self) -> None:
+        if self.accepts_idempotency_key and IDEMPOTENCY_GRANT not in self.grants:
+            object.__setattr__(self, "grants", (*self.grants, IDEMPOTENCY_GRANT))
+
+    @property
+    def accepts_idempotency_key(self) -> bool:
+        return self.method == "POST" and self.replays_idempotency_keys
 
     @property
     def route_key(self) -> str:
@@ -111,10 +126,17 @@ ROUTES: tuple[Route, ...] = (
         handler="users.register.handler",
         auth=Auth.NONE,
         grants=(
-            TableGrant(USERS, ("BatchGetItem", "TransactWriteItems", "PutItem", "DeleteItem")),
+            # claims, the profile of a Cognito user found holding the email, the transactions
+            TableGrant(USERS, ("BatchGetItem", "GetItem", "TransactWriteItems", "PutItem", "DeleteItem")),
             UserPoolGrant(
                 USER_POOL,
-                ("AdminCreateUser", "AdminSetUserPassword", "AdminDeleteUser", "InitiateAuth"),
+                (
+                    "AdminCreateUser",
+                    "AdminGetUser",  # who holds the email when AdminCreateUser says it exists
+                    "AdminSetUserPassword",
+                    "AdminDeleteUser",
+                    "InitiateAuth",
+                ),
             ),
         ),
     ),
@@ -125,6 +147,9 @@ ROUTES: tuple[Route, ...] = (
         handler="users.login.handler",
         auth=Auth.NONE,
         grants=(_PROFILE, UserPoolGrant(USER_POOL, ("InitiateAuth",))),
+        # A login writes nothing to repeat, and its answer is a fresh token: keeping it for
+        # replay would store a bearer token for a day. The header is ignored (docs/api.md).
+        replays_idempotency_keys=False,
     ),
     Route(
         name="GetCurrentUser",
@@ -145,7 +170,17 @@ ROUTES: tuple[Route, ...] = (
                 USERS,
                 ("GetItem", "BatchGetItem", "TransactWriteItems", "PutItem", "DeleteItem"),
             ),
-            UserPoolGrant(USER_POOL, ("AdminUpdateUserAttributes", "AdminSetUserPassword")),
+            UserPoolGrant(
+                USER_POOL,
+                (
+                    "AdminUpdateUserAttributes",
+                    "AdminSetUserPassword",
+                    # who holds an email Cognito says is in use: this user, or a failed
+                    # registration's user without a profile, which is deleted
+                    "AdminGetUser",
+                    "AdminDeleteUser",
+                ),
+            ),
         ),
     ),
     Route(

@@ -8,13 +8,18 @@ same code runs against DynamoDB and the emulator.
 Every model derives from `Record`, so all of them and the transactions share one botocore
 client: PynamoDB would give each model class its own, each loading DynamoDB's service model
 again (about 80 ms apiece), so the first request touching six models paid for six clients
-(pynamodb/PynamoDB#1245, #876).
+(pynamodb/PynamoDB#1245, #876). That client is built with the retry settings of every
+function (`conduit.retries`), and every transaction is a `Transaction`: it carries a
+ClientRequestToken, so a transaction botocore or we send again after a lost reply is applied
+once, and it is sent again (same token) when DynamoDB cancelled it for a TransactionConflict,
+which botocore does not retry.
 """
 
 from __future__ import annotations
 
 import contextvars
 import threading
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -24,13 +29,11 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from conduit import aws_calls, settings
+from conduit import aws_calls, retries, settings
 from conduit.resources import Table
 
-# A request must finish well inside the function timeout, retries included.
-_CONNECT_TIMEOUT_SECONDS = 2
-_READ_TIMEOUT_SECONDS = 4
-_MAX_RETRY_ATTEMPTS = 2
+#: HTTP connections of the shared client (PynamoDB's default): enough for `together`.
+_MAX_POOL_CONNECTIONS = 10
 
 
 class _TableMeta(type):
@@ -42,7 +45,7 @@ class _TableMeta(type):
 
 
 def table_meta(table: Table) -> Any:
-    """A PynamoDB `Meta` class for `table` (timeouts are the shared client's: see `connection`)."""
+    """A PynamoDB `Meta` class for `table` (timeouts and retries are the shared client's)."""
     return _TableMeta(f"{table.key.title()}Meta", (), {"table": table})
 
 
@@ -54,19 +57,30 @@ def connection() -> Connection:
     """The connection transactions run on, whose botocore client every model uses too.
 
     Its client is made here, once, under a lock: side-by-side reads on a cold start would
-    otherwise each build one (botocore's client creation is not thread-safe either)."""
+    otherwise each build one (botocore's client creation is not thread-safe either). It is
+    built as PynamoDB builds its own (no parameter validation), with `conduit.retries.config()`."""
     global _shared
     if _shared is None:
         with _creating:
             if _shared is None:
-                created = Connection(
-                    connect_timeout_seconds=_CONNECT_TIMEOUT_SECONDS,
-                    read_timeout_seconds=_READ_TIMEOUT_SECONDS,
-                    max_retry_attempts=_MAX_RETRY_ATTEMPTS,
+                from botocore.config import Config
+                from botocore.session import get_session
+
+                created = Connection(region=settings.region())
+                options = Config(parameter_validation=False, max_pool_connections=_MAX_POOL_CONNECTIONS)
+                client = get_session().create_client(
+                    "dynamodb", settings.region(), config=retries.config().merge(options)
                 )
-                aws_calls.track(created.client)  # built now, not by the first caller's thread
+                created._client = client  # see Record._get_connection
+                aws_calls.track(retries.watch(client))
                 _shared = created
     return _shared
+
+
+def reset() -> None:
+    """Forget the shared client (tests that change its settings)."""
+    global _shared
+    _shared = None
 
 
 class Record(Model):
@@ -83,16 +97,45 @@ class Record(Model):
         return table_connection
 
 
+def retried(error: Exception) -> bool:
+    """Whether botocore sent the failed call more than once: a conditional write refused on a
+    retry may have been refused because its own first attempt, whose reply was lost, applied."""
+    for cause in retries.causes(error):
+        metadata = (getattr(cause, "response", None) or {}).get("ResponseMetadata") or {}
+        if int(metadata.get("RetryAttempts") or 0) > 0:
+            return True
+    return False
+
+
 def conflicted(error: TransactWriteError) -> bool:
     """Whether a transaction was cancelled by one of its own conditions (not a fault)."""
     return any(r is not None and r.code == "ConditionalCheckFailed" for r in error.cancellation_reasons or [])
+
+
+class Transaction(TransactWrite):
+    """The transaction every store writes with (`with Transaction() as t: t.save(...)`): a
+    TransactWriteItems with a ClientRequestToken of its own, committed again (same token) while
+    DynamoDB cancels it only for conflicts or throttling and the budget allows."""
+
+    def __init__(self) -> None:
+        super().__init__(client_request_token=str(uuid.uuid4()), connection=connection())
+
+    def _commit(self) -> Any:
+        attempt = 0
+        while True:
+            try:
+                return super()._commit()
+            except TransactWriteError as error:
+                if not retries.only_conflicts(error) or not retries.pause(attempt):
+                    raise
+                attempt += 1
 
 
 def commit_once(write: Callable[[TransactWrite], None]) -> bool:
     """Run one transaction built by `write`; False when a condition says there was nothing
     to do (already applied, or the item it depends on is gone)."""
     try:
-        with TransactWrite(connection=connection()) as transaction:
+        with Transaction() as transaction:
             write(transaction)
     except TransactWriteError as error:
         if conflicted(error):

@@ -10,18 +10,19 @@ sees the event itself.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from conduit import aws_calls
+from conduit import aws_calls, retries
 from conduit.auth import Caller, authenticate
-from conduit.errors import ConduitError, ValidationFailed
+from conduit.errors import ConduitError, ServiceUnavailable, ValidationFailed
 from conduit.observability import logger, metrics
 from conduit.routes import ROUTES_BY_NAME, Route
 
@@ -37,14 +38,15 @@ LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 class HttpResponse:
     status: int
     body: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
     def to_result(self) -> dict[str, Any]:
         """The payload-2.0 response API Gateway expects."""
         if self.body is None:
-            return {"statusCode": self.status, "headers": {}, "body": ""}
+            return {"statusCode": self.status, "headers": dict(self.headers), "body": ""}
         return {
             "statusCode": self.status,
-            "headers": {"Content-Type": JSON_CONTENT_TYPE},
+            "headers": {"Content-Type": JSON_CONTENT_TYPE, **self.headers},
             "body": json.dumps(self.body, separators=(",", ":"), ensure_ascii=False),
         }
 
@@ -57,6 +59,9 @@ class ApiRequest:
     path: dict[str, str]
     query: dict[str, str]
     body: str | None
+    #: The `Idempotency-Key` a POST was sent with (docs/api.md): the same key and caller name
+    #: the same operation, so a view may derive what it creates from it.
+    idempotency_key: str | None = None
 
     def require_caller(self) -> Caller:
         """The route table guarantees a caller on `Auth.REQUIRED` routes; this narrows the type."""
@@ -65,6 +70,27 @@ class ApiRequest:
 
 
 View = Callable[[ApiRequest], HttpResponse]
+
+
+def _as_is(response: HttpResponse) -> HttpResponse:
+    return response
+
+
+def _as_kept(request: ApiRequest, kept: HttpResponse) -> HttpResponse:
+    return kept
+
+
+@dataclass(frozen=True)
+class Replay:
+    """What a route keeps of its first answer to an `Idempotency-Key`, and how it answers a
+    repeat from what it kept (registration keeps no token and signs in again)."""
+
+    keep: Callable[[HttpResponse], HttpResponse] = _as_is
+    answer: Callable[[ApiRequest, HttpResponse], HttpResponse] = _as_kept
+
+
+# RFC 9110 token characters and the quoted form of the IETF draft's structured-field string.
+_IDEMPOTENCY_KEY = re.compile(r'^"?([\x21\x23-\x7e]{1,255})"?$')
 
 
 def json_response(body: dict[str, Any], status: int = 200) -> HttpResponse:
@@ -82,7 +108,32 @@ def _body(event: APIGatewayProxyEventV2) -> str | None:
         raise ValidationFailed.on("body", "is not valid UTF-8") from None
 
 
-def _respond(route: Route, view: View, event: APIGatewayProxyEventV2) -> HttpResponse:
+def _refused(error: ConduitError) -> HttpResponse:
+    headers = {} if error.retry_after_seconds is None else {"Retry-After": str(error.retry_after_seconds)}
+    return HttpResponse(error.status_code, {"errors": error.errors}, headers)
+
+
+def _idempotency_key(route: Route, event: APIGatewayProxyEventV2) -> str | None:
+    raw = event.headers.get("idempotency-key") if route.accepts_idempotency_key else None
+    if raw is None:
+        return None
+    matched = _IDEMPOTENCY_KEY.match(raw.strip())
+    if matched is None:
+        raise ValidationFailed.on("Idempotency-Key", "must be 1 to 255 visible ASCII characters")
+    return matched.group(1)
+
+
+def _compared(body: str | None) -> Any:
+    """The body as a repeat must match it: parsed, so spacing and key order do not matter."""
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        return body
+
+
+def _respond(
+    route: Route, view: View, replay: Replay, event: APIGatewayProxyEventV2, context: LambdaContext
+) -> HttpResponse:
     try:
         caller = authenticate(route.auth, event.headers.get("authorization"))
         if caller is not None:
@@ -92,19 +143,36 @@ def _respond(route: Route, view: View, event: APIGatewayProxyEventV2) -> HttpRes
             path=dict(event.path_parameters or {}),
             query=dict(event.query_string_parameters or {}),
             body=_body(event),
+            idempotency_key=_idempotency_key(route, event),
         )
-        return view(request)
+        if request.idempotency_key is None:
+            return view(request)
+        from conduit.api import idempotency  # only here: it loads boto3 (see the module)
+
+        return idempotency.once(
+            route.name, request, _compared(request.body), context, lambda: view(request), replay
+        )
     except ConduitError as error:
         logger.info("request refused", extra={"status": error.status_code, "errors": error.errors})
-        return HttpResponse(error.status_code, {"errors": error.errors})
-    except Exception:
+        return _refused(error)
+    except Exception as error:
+        if retries.is_transient(error):
+            # AWS kept failing past the retry budget: the client may try again (docs/operations.md).
+            throttled = retries.throttled(error)
+            logger.warning(
+                "aws fault outlived the retry budget", exc_info=True, extra={"throttled": throttled}
+            )
+            metrics.add_metric(
+                name="ThrottledRequest" if throttled else "UnavailableRequest", unit="Count", value=1
+            )
+            return _refused(ServiceUnavailable())
         # The cause goes to the log with its stack trace; the client learns nothing internal.
         logger.exception("request failed")
         metrics.add_metric(name="UnhandledError", unit="Count", value=1)
         return HttpResponse(500, {"errors": {"server": ["internal error"]}})
 
 
-def lambda_handler(route_name: str, view: View) -> LambdaHandler:
+def lambda_handler(route_name: str, view: View, replay: Replay = Replay()) -> LambdaHandler:
     """Build the Lambda entry point of one route from its route-table entry."""
     route: Route = ROUTES_BY_NAME[route_name]
 
@@ -113,8 +181,8 @@ def lambda_handler(route_name: str, view: View) -> LambdaHandler:
     @event_source(data_class=APIGatewayProxyEventV2)
     def handler(event: APIGatewayProxyEventV2, context: LambdaContext) -> dict[str, Any]:
         started = time.perf_counter()
-        with aws_calls.tallying() as calls:
-            response = _respond(route, view, event)
+        with aws_calls.tallying() as calls, retries.budget(context.get_remaining_time_in_millis() / 1000):
+            response = _respond(route, view, replay, event, context)
         logger.info(
             "request handled",
             extra={

@@ -23,7 +23,8 @@ CORS = CorsPolicy(
     # Any RealWorld frontend, served from anywhere, may call the API; tokens travel in a
     # header, not cookies, so no credentials mode is needed.
     allow_origins=("*",),
-    allow_headers=("Authorization", "Content-Type"),
+    # Idempotency-Key: browsers may send it with a POST (docs/api.md).
+    allow_headers=("Authorization", "Content-Type", "Idempotency-Key"),
     allow_methods=tuple(sorted({r.method for r in ROUTES} | {"OPTIONS"})),
     max_age_seconds=24 * 60 * 60,
 )

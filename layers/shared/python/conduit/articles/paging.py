@@ -1,4 +1,4 @@
-"""The list query (`limit`, `offset`, `cursor`), validated by hand: reads never load pydantic."""
+"""The list query (`limit`, `offset`, `cursor`), checked by hand: a query string, not a body shape."""
 
 from __future__ import annotations
 

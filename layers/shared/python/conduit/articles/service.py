@@ -24,6 +24,8 @@ if TYPE_CHECKING:  # only types: the views parse the bodies
 
 _SLUG_CANDIDATES = 10
 _SLUG_ATTEMPTS = 3  # a race for a slug is lost at most this often before we give up
+#: Names the article a request creates when it carries an Idempotency-Key (see `create`).
+_REQUESTED = uuid.UUID("6f1c8a52-3a57-4c55-9a3e-6d0f4c0b1e2d")
 
 
 def _find(slug: str) -> Article:
@@ -43,10 +45,14 @@ def _free_slug(title: str, keep: str | None = None) -> str:
     return free[0] if free else f"{base}-{uuid.uuid4().hex[:8]}"
 
 
-def create(author_id: str, new: NewArticle) -> ArticleView:
+def create(author_id: str, new: NewArticle, request_key: str | None = None) -> ArticleView:
+    """Publish an article. With a request key (the Idempotency-Key), its id comes from the author
+    and the key, so a repeat whose first attempt was written but not answered finds that article
+    instead of publishing it twice."""
     now = now_iso()
+    article_id = uuid.uuid5(_REQUESTED, f"{author_id}/{request_key}") if request_key else uuid.uuid4()
     article = Article(
-        article_id=str(uuid.uuid4()),
+        article_id=str(article_id),
         slug="",
         title=new.title,
         description=new.description,
@@ -59,7 +65,7 @@ def create(author_id: str, new: NewArticle) -> ArticleView:
     for _ in range(_SLUG_ATTEMPTS):
         article = replace(article, slug=_free_slug(new.title))
         try:
-            articles.create(article)
+            article = articles.create(article)
             break
         except SlugTaken:
             continue

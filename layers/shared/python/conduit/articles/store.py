@@ -13,17 +13,16 @@ in one transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
 from conduit.listings import store as listings
 from conduit.listings.store import Placement
 from conduit.resources import ARTICLES
-from conduit.storage import Record, conflicted, connection, table_meta
+from conduit.storage import Record, Transaction, conflicted, table_meta
 
 _ARTICLE = "ARTICLE#"
 _SLUG = "SLUG#"
@@ -191,21 +190,28 @@ def _slug_conflict(error: TransactWriteError, slug: str, article_id: str) -> boo
     return _condition_failed(error) and id_of_slug(slug) not in (None, article_id)
 
 
-def create(article: Article) -> None:
-    """Write the article, its body, its slug claim and its place in every list, all or nothing."""
+def create(article: Article) -> Article:
+    """Write the article, its body, its slug claim and its place in every list, all or nothing.
+    Returns what is stored: the article, or the one this author already wrote under this id
+    (a repeated request whose first attempt was written: its id came from the request)."""
     if article.body is None:
         raise ValueError("a new article needs its body")
     try:
-        with TransactWrite(connection=connection()) as transaction:
+        with Transaction() as transaction:
             transaction.save(_to_record(article), condition=ArticleRecord.pk.does_not_exist())
             transaction.save(body_record(article.article_id, article.body))
             claim = SlugClaim(pk=_SLUG + article.slug, article_id=article.article_id)
             transaction.save(claim, condition=SlugClaim.pk.does_not_exist())
             listings.add(transaction, article.lists, article.placement)
     except TransactWriteError as error:
+        if _condition_failed(error):
+            existing = get(article.article_id)
+            if existing is not None and existing.author_id == article.author_id:
+                return replace(existing, body=body_of(article.article_id))
         if _slug_conflict(error, article.slug, article.article_id):
             raise SlugTaken(article.slug) from error
         raise
+    return article
 
 
 def update(before: Article, after: Article) -> None:
@@ -230,7 +236,7 @@ def update(before: Article, after: Article) -> None:
             raise
         return
     try:
-        with TransactWrite(connection=connection()) as transaction:
+        with Transaction() as transaction:
             transaction.update(
                 ArticleRecord(pk=_ARTICLE + after.article_id), actions=actions, condition=condition
             )
@@ -252,7 +258,7 @@ def update(before: Article, after: Article) -> None:
 def delete(article: Article) -> None:
     """Remove the article, its body, its claim and its place in the lists it was created in, at
     once. Its comments, favorites and feed entries follow through the stream worker."""
-    with TransactWrite(connection=connection()) as transaction:
+    with Transaction() as transaction:
         transaction.delete(_to_record(article), condition=ArticleRecord.pk.exists())
         transaction.delete(BodyRecord(pk=_body_key(article.article_id)))
         claim = SlugClaim(pk=_SLUG + article.slug, article_id=article.article_id)

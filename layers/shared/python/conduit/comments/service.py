@@ -31,15 +31,18 @@ def _article_id(slug: str) -> str:
 
 
 def add(slug: str, author_id: str, body: str) -> CommentView:
+    """Take the next id beside reading the author, then put the comment: the put is the last
+    step, so a request that fails (a 503) wrote no comment, and its repeat writes one. An id
+    taken by a failed request is skipped, never given again."""
     article_id = _article_id(slug)
-    comment_id = articles.next_comment_id(article_id)
+    comment_id, profile = together(lambda: articles.next_comment_id(article_id), lambda: users.get(author_id))
     if comment_id is None:
         raise NotFound("article")
-    now = now_iso()
-    comment = Comment(article_id, comment_id, author_id, body, created_at=now, updated_at=now)
-    _, profile = together(lambda: store.add(comment), lambda: users.get(author_id))
     if profile is None:
         raise Unauthorized("belongs to no user")
+    now = now_iso()
+    comment = Comment(article_id, comment_id, author_id, body, created_at=now, updated_at=now)
+    store.add(comment)
     return CommentView(comment, profile, following=False)
 
 

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DeleteError
+from pynamodb.exceptions import DeleteError, PutError
 
 from conduit.resources import COMMENTS
-from conduit.storage import Record, table_meta
+from conduit.storage import Record, retried, table_meta
 
 #: An article's comments are read in one Query, and their authors in one BatchGetItem (at
 #: most 100 keys); beyond this many only the newest are shown.
@@ -49,14 +49,28 @@ def _to_comment(record: CommentRecord) -> Comment:
 
 
 def add(comment: Comment) -> None:
-    CommentRecord(
-        comment.article_id,
-        comment.comment_id,
-        author_id=comment.author_id,
-        body=comment.body,
-        created_at=comment.created_at,
-        updated_at=comment.updated_at,
-    ).save(condition=CommentRecord.article_id.does_not_exist())
+    """Put a new comment. Its id is never given twice, so finding this very comment under it
+    means a put whose reply was lost and that botocore sent again: it is done."""
+    try:
+        CommentRecord(
+            comment.article_id,
+            comment.comment_id,
+            author_id=comment.author_id,
+            body=comment.body,
+            created_at=comment.created_at,
+            updated_at=comment.updated_at,
+        ).save(condition=CommentRecord.article_id.does_not_exist())
+    except PutError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        try:
+            found = _to_comment(
+                CommentRecord.get(comment.article_id, comment.comment_id, consistent_read=True)
+            )
+        except CommentRecord.DoesNotExist:
+            raise error from None
+        if found != comment:
+            raise
 
 
 def newest(article_id: str) -> list[Comment]:
@@ -80,7 +94,9 @@ def delete(article_id: str, comment_id: int, author_id: str) -> bool:
         try:
             CommentRecord.get(article_id, comment_id, attributes_to_get=["articleId"])
         except CommentRecord.DoesNotExist:
-            return False
+            # Gone after botocore sent the delete again: the first attempt, whose reply was
+            # lost, deleted it.
+            return retried(error)
         raise NotTheAuthor() from error
     return True
 

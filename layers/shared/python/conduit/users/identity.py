@@ -3,6 +3,11 @@
 Users sign in with their email (the pool's username attribute), so Cognito's own username is
 the generated `sub` and every admin call addresses a user by it. Cognito errors become domain
 errors here; the rest of the code never sees botocore.
+
+Every call may reach Cognito twice: botocore sends it again when its reply was lost. So each
+one reads its own earlier success as success: creating a user that exists answers None (the
+caller finds out whose it is), deleting one that is gone is done, and an email already in use
+is reported as `EmailInUse` for the caller to look at.
 """
 
 from __future__ import annotations
@@ -12,20 +17,16 @@ import json
 from functools import cache
 from typing import Any
 
-from conduit import aws_calls, settings
+from conduit import aws_calls, retries, settings
 from conduit.errors import Unauthorized, ValidationFailed
 
 
 @cache
 def _client() -> Any:
     import boto3
-    from botocore.config import Config
 
-    # Fail fast enough to leave time for compensation inside the function's timeout.
-    config = Config(connect_timeout=2, read_timeout=4, retries={"mode": "standard", "max_attempts": 2})
-    return aws_calls.track(
-        boto3.client("cognito-idp", region_name=settings.user_pool().region, config=config)
-    )
+    client = boto3.client("cognito-idp", region_name=settings.user_pool().region, config=retries.config())
+    return aws_calls.track(retries.watch(client))
 
 
 def reset() -> None:
@@ -36,8 +37,12 @@ def _error_code(error: Exception) -> str:
     return str(getattr(error, "response", {}).get("Error", {}).get("Code", ""))
 
 
-def create_user(email: str, password: str) -> str:
-    """Create a confirmed user with a permanent password; return its `sub`."""
+class EmailInUse(Exception):
+    """Cognito holds the email for a user (perhaps the one being changed: see `holder_of`)."""
+
+
+def create_user(email: str) -> str | None:
+    """Create a user (no password yet: `set_password`); its `sub`, or None if one has the email."""
     from botocore.exceptions import ClientError
 
     pool = settings.user_pool()
@@ -54,17 +59,24 @@ def create_user(email: str, password: str) -> str:
     except ClientError as error:
         code = _error_code(error)
         if code == "UsernameExistsException":
-            raise ValidationFailed.on("email", "has already been taken") from None
+            return None
         if code == "InvalidParameterException":
             raise ValidationFailed.on("email", "is invalid") from None
         raise
-    user_id = str(next(a["Value"] for a in created["User"]["Attributes"] if a["Name"] == "sub"))
+    return str(next(a["Value"] for a in created["User"]["Attributes"] if a["Name"] == "sub"))
+
+
+def holder_of(email: str) -> str | None:
+    """The `sub` of the user Cognito knows by this email, if any."""
+    from botocore.exceptions import ClientError
+
     try:
-        set_password(user_id, password)
-    except BaseException:
-        delete_user(user_id)
+        found = _client().admin_get_user(UserPoolId=settings.user_pool().pool_id, Username=email)
+    except ClientError as error:
+        if _error_code(error) == "UserNotFoundException":
+            return None
         raise
-    return user_id
+    return str(found["Username"])
 
 
 def set_password(user_id: str, password: str) -> None:
@@ -97,12 +109,19 @@ def set_email(user_id: str, email: str) -> None:
         )
     except ClientError as error:
         if _error_code(error) in ("AliasExistsException", "UsernameExistsException"):
-            raise ValidationFailed.on("email", "has already been taken") from None
+            raise EmailInUse(email) from None
         raise
 
 
 def delete_user(user_id: str) -> None:
-    _client().admin_delete_user(UserPoolId=settings.user_pool().pool_id, Username=user_id)
+    """Delete a user; one already gone is deleted."""
+    from botocore.exceptions import ClientError
+
+    try:
+        _client().admin_delete_user(UserPoolId=settings.user_pool().pool_id, Username=user_id)
+    except ClientError as error:
+        if _error_code(error) != "UserNotFoundException":
+            raise
 
 
 def sign_in(email: str, password: str) -> tuple[str, str]:

@@ -4,22 +4,29 @@ A profile (`USER#<sub>`) is written in one transaction with a claim item per uni
 (`USERNAME#<lower>`, `EMAIL#<lower>`), each put only if absent. Two registrations racing for
 the same username cannot both commit; a username change moves the claim in the same
 transaction, guarded by the profile's version, so concurrent updates cannot leak claims.
+
+A registration holds its claims before it creates the Cognito user (`reserve`): they name the
+registration (`pending#<id>`) until `pendingUntil`, and its profile then takes them over
+(`create`). So DynamoDB decides which of two registrations gets an email before either touches
+Cognito, and a claim left by a registration that died is free again once its lease ends.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from conduit.errors import ValidationFailed
 from conduit.resources import USERS
-from conduit.storage import Record, conflicted, connection, table_meta
+from conduit.storage import Record, Transaction, commit_once, conflicted, table_meta
 
 _PROFILE = "USER#"
 # Claim prefixes by the field whose uniqueness they hold (and the field named in a 422).
@@ -46,6 +53,8 @@ class ClaimRecord(Record):
 
     pk = UnicodeAttribute(hash_key=True)
     user_id = UnicodeAttribute(attr_name="userId")
+    #: Epoch seconds until which a registration in progress holds the claim (absent once taken).
+    pending_until = NumberAttribute(attr_name="pendingUntil", null=True)
 
 
 @dataclass(frozen=True)
@@ -127,13 +136,26 @@ def find_by_username(username: str) -> User | None:
     return get(user_id) if user_id else None
 
 
+def _lapsed(claim: ClaimRecord, now: float) -> bool:
+    """A registration's claim whose lease ended: that registration is over, the claim free."""
+    return claim.pending_until is not None and claim.pending_until < now
+
+
+def _claimable() -> Condition:
+    """A claim that is free: absent, or left by a registration whose lease ended."""
+    free: Condition = ClaimRecord.pk.does_not_exist() | (ClaimRecord.pending_until < int(time.time()))
+    return free
+
+
 def taken_by_others(user_id: str | None, **values: str) -> list[str]:
-    """Which of the given unique fields another user already holds (one BatchGetItem)."""
+    """Which of the given unique fields another user (or a registration under way) holds (one
+    BatchGetItem)."""
     keys = {_claim_key(field, value): field for field, value in values.items()}
     if not keys:
         return []
+    now = time.time()
     held = ClaimRecord.batch_get(list(keys))
-    return sorted(keys[c.pk] for c in held if c.user_id != user_id)
+    return sorted(keys[c.pk] for c in held if c.user_id != user_id and not _lapsed(c, now))
 
 
 class ConcurrentUpdate(ValidationFailed):
@@ -157,16 +179,42 @@ def _claiming(user_id: str, claims: dict[str, str]) -> Iterator[None]:
         raise ConcurrentUpdate() from error
 
 
-def create(user: User) -> User:
-    """Write a new profile with its claims, all or nothing."""
+def reserve(username: str, email: str, holder: str, until: int) -> None:
+    """Hold a registration's username and email claims until `until` (epoch seconds), or 422."""
+    claims = {"username": username, "email": email}
+    with _claiming(holder, claims), Transaction() as transaction:
+        for field, value in claims.items():
+            claim = ClaimRecord(pk=_claim_key(field, value), user_id=holder, pending_until=until)
+            transaction.save(claim, condition=_claimable())
+
+
+def create(user: User, holder: str | None = None) -> User:
+    """Write a new profile with its claims, all or nothing: claims `holder` reserved, or free ones."""
     record = _to_record(user)
     claims = {field: getattr(user, field) for field in _CLAIMS}
-    with _claiming(user.user_id, claims), TransactWrite(connection=connection()) as transaction:
+    with _claiming(user.user_id, claims), Transaction() as transaction:
         transaction.save(record, condition=UserRecord.pk.does_not_exist())
         for field, value in claims.items():
             claim = ClaimRecord(pk=_claim_key(field, value), user_id=user.user_id)
-            transaction.save(claim, condition=ClaimRecord.pk.does_not_exist())
+            held = ClaimRecord.user_id == holder if holder else _claimable()
+            transaction.save(claim, condition=held)
     return replace(user, version=record.version)
+
+
+def discard(username: str, email: str, holder: str, user_id: str | None) -> None:
+    """Undo a registration in one transaction: its profile, if any, and its claims, whether
+    still reserved for `holder` or taken by the profile. Doing it twice is doing it once."""
+    owners = [holder] + ([user_id] if user_id else [])
+
+    def write(transaction: TransactWrite) -> None:
+        if user_id:
+            transaction.delete(UserRecord(pk=_PROFILE + user_id), add_version_condition=False)
+        for field, value in (("username", username), ("email", email)):
+            condition = ClaimRecord.pk.does_not_exist() | ClaimRecord.user_id.is_in(*owners)
+            transaction.delete(ClaimRecord(pk=_claim_key(field, value)), condition=condition)
+
+    if not commit_once(write):  # a claim another user holds: not ours to delete
+        raise RuntimeError(f"claims of {username!r} / {email!r} are held by another user")
 
 
 def replace_profile(before: User, after: User) -> User:
@@ -179,20 +227,11 @@ def replace_profile(before: User, after: User) -> User:
         if getattr(before, field).lower() != getattr(after, field).lower()
     }
     claims = {field: new for field, (_, new) in moved.items()}
-    with _claiming(after.user_id, claims), TransactWrite(connection=connection()) as transaction:
+    with _claiming(after.user_id, claims), Transaction() as transaction:
         transaction.save(record)  # PynamoDB adds the version condition and bumps the version
         for field, (old, new) in moved.items():
             claim = ClaimRecord(pk=_claim_key(field, new), user_id=after.user_id)
-            transaction.save(claim, condition=ClaimRecord.pk.does_not_exist())
+            transaction.save(claim, condition=_claimable())
             stale = ClaimRecord(pk=_claim_key(field, old), user_id=after.user_id)
             transaction.delete(stale, condition=ClaimRecord.user_id == after.user_id)
     return replace(after, version=record.version)
-
-
-def delete(user: User) -> None:
-    """Remove a profile and its claims in one transaction (undoing a registration)."""
-    with TransactWrite(connection=connection()) as transaction:
-        transaction.delete(_to_record(user))
-        for field in _CLAIMS:
-            claim = ClaimRecord(pk=_claim_key(field, getattr(user, field)), user_id=user.user_id)
-            transaction.delete(claim, condition=ClaimRecord.user_id == user.user_id)
