@@ -138,6 +138,16 @@ _AMZ_JSON = "application/x-amz-json-1.0"
 WEATHER_PATH = "/_conduit/weather"
 
 
+#: The error codes AWS answers with a 5xx; every other code is a 4xx.
+_SERVER_ERRORS = frozenset(
+    {"InternalServerError", "InternalFailure", "InternalErrorException", "ServiceUnavailable"}
+)
+
+
+def _status_of(code: str) -> int:
+    return 500 if code in _SERVER_ERRORS else 400
+
+
 class _SerializedRecorder:
     """WSGI middleware: one request at a time, each one logged by its X-Amz-Target, failed on
     purpose when a test injected a fault for its operation or the weather is on, and
@@ -176,7 +186,7 @@ class _SerializedRecorder:
         elif operation in self.faults:
             self._log.calls.append(Call(service, operation, request))
             code = self.faults[operation]
-            return _Answer.error(500, code, f"{operation} failed (injected fault)")
+            return _Answer.error(_status_of(code), code, f"{operation} failed (injected fault)")
         fault = self.weather.fault_for(service, operation, request) if self.weather else None
         if self.scripted.get(operation):
             fault = make_fault(self.scripted[operation].pop(0), service, request)
@@ -252,8 +262,9 @@ class Emulator:
         self._middleware: _SerializedRecorder | None = None
 
     def fail(self, operation: str, code: str = "InternalServerError", after: int = 0) -> None:
-        """Answer every call of `operation` (e.g. "TransactWriteItems") with a server error,
-        once `after` calls of it have gone through."""
+        """Answer every call of `operation` (e.g. "TransactWriteItems") with the error `code`,
+        once `after` calls of it have gone through: a server error (500) for AWS's internal
+        error codes, a client error (400, as AWS answers e.g. ValidationException) otherwise."""
         assert self._middleware is not None, "start() the emulator first"
         self._middleware.faults[operation] = code
         self._middleware.spared[operation] = after
