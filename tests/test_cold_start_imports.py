@@ -13,8 +13,9 @@ from conduit.routes import ROUTES, WORKERS
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: Loaded on demand only: pydantic and the request models by the functions that parse a body,
-#: PyJWT and cryptography by the first token check; the X-Ray SDK never (no Tracer).
+#: Loaded on demand only: pydantic and the request models by the functions that parse a body;
+#: PyJWT and cryptography never (conduit.auth verifies RS256 with the standard library), nor the
+#: X-Ray SDK (no Tracer).
 LOADED_ON_DEMAND = ("pydantic", "pydantic_core", "jwt", "cryptography", "aws_xray_sdk", "wrapt")
 
 _CHILD = """
