@@ -336,7 +336,11 @@ def tables_used(declared: Route | StreamWorker) -> tuple[Table, ...]:
     return tuple(dict.fromkeys(g.table for g in declared.grants if isinstance(g, TableGrant)))
 
 
+def verifies_tokens(declared: Route | StreamWorker) -> bool:
+    """Whether a function checks tokens: it is given the pool's signing keys (conduit.auth)."""
+    return isinstance(declared, Route) and declared.auth is not Auth.NONE
+
+
 def uses_user_pool(declared: Route | StreamWorker) -> bool:
     """Whether a function needs the pool's ids: to verify tokens, or to call Cognito."""
-    verifies_tokens = isinstance(declared, Route) and declared.auth is not Auth.NONE
-    return verifies_tokens or any(isinstance(g, UserPoolGrant) for g in declared.grants)
+    return verifies_tokens(declared) or any(isinstance(g, UserPoolGrant) for g in declared.grants)

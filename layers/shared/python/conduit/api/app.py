@@ -19,7 +19,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from conduit import aws_calls
+from conduit import aws_calls, snapstart
 from conduit.auth import Caller, authenticate
 from conduit.errors import ConduitError, ValidationFailed
 from conduit.observability import logger, metrics
@@ -104,6 +104,7 @@ def _respond(route: Route, view: View, event: APIGatewayProxyEventV2) -> HttpRes
 def lambda_handler(route_name: str, view: View) -> LambdaHandler:
     """Build the Lambda entry point of one route from its route-table entry."""
     route: Route = ROUTES_BY_NAME[route_name]
+    snapstart.prepare(route)
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
     @metrics.log_metrics(capture_cold_start_metric=True)
