@@ -332,8 +332,11 @@ ROUTES_BY_NAME: dict[str, Route] = {r.name: r for r in ROUTES}
 
 
 def tables_used(declared: Route | StreamWorker) -> tuple[Table, ...]:
-    """The tables a function is granted, in grant order: only theirs reach its environment."""
-    return tuple(dict.fromkeys(g.table for g in declared.grants if isinstance(g, TableGrant)))
+    """The tables a function is granted, in grant order (and a worker's source tables, whose
+    names tell it which stream a record comes from): only theirs reach its environment."""
+    granted = [g.table for g in declared.grants if isinstance(g, TableGrant)]
+    sources = list(declared.sources) if isinstance(declared, StreamWorker) else []
+    return tuple(dict.fromkeys([*granted, *sources]))
 
 
 def verifies_tokens(declared: Route | StreamWorker) -> bool:
