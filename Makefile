@@ -65,4 +65,4 @@ clean:
 ## load and a cost model, into bench/report.md, bench/results.json and bench/plots/ (under 10 min).
 .PHONY: bench
 bench: $(INSTALLED)
-	PYTHONPATH=.:layers/shared/python:functions $(PY) -m bench
+	PYTHONPATH=.:layers/shared/python:functions $(PY) -m bench $(if $(SECTIONS),--only $(SECTIONS),)

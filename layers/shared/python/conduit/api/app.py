@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from conduit import aws_calls, snapstart
+from conduit.api.events import HttpEvent
 from conduit.auth import Caller, authenticate
 from conduit.errors import ConduitError, ValidationFailed
 from conduit.observability import logger, metrics
@@ -72,14 +72,14 @@ def no_content() -> HttpResponse:
     return HttpResponse(204)
 
 
-def _body(event: APIGatewayProxyEventV2) -> str | None:
+def _body(event: HttpEvent) -> str | None:
     try:
         return event.decoded_body
     except (UnicodeDecodeError, ValueError):
         raise ValidationFailed.on("body", "is not valid UTF-8") from None
 
 
-def _respond(route: Route, view: View, event: APIGatewayProxyEventV2) -> HttpResponse:
+def _respond(route: Route, view: View, event: HttpEvent) -> HttpResponse:
     try:
         caller = authenticate(route.auth, event.headers.get("authorization"))
         if caller is not None:
@@ -108,11 +108,10 @@ def lambda_handler(route_name: str, view: View) -> LambdaHandler:
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
     @metrics.log_metrics(capture_cold_start_metric=True)
-    @event_source(data_class=APIGatewayProxyEventV2)
-    def handler(event: APIGatewayProxyEventV2, context: LambdaContext) -> dict[str, Any]:
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         started = time.perf_counter()
         with aws_calls.tallying() as calls:
-            response = _respond(route, view, event)
+            response = _respond(route, view, HttpEvent.of(event))
         logger.info(
             "request handled",
             extra={
