@@ -71,7 +71,7 @@ def test_zipped_size_counts_lambdas_bytecode_and_leaves_other_bytecode_out(tmp_p
     assert 0 < zipped < 650
 
 
-FLOOR = {"init_ms": 200.0, "request_ms": 10.0, "total_ms": 210.0, "aws": {}}
+FLOOR = {"init_ms": 200.0, "request_ms": 10.0, "total_ms": 210.0, "cpu_ms": 190.0, "aws": {}}
 
 
 def figures(**overrides: object) -> dict[str, object]:
@@ -81,6 +81,8 @@ def figures(**overrides: object) -> dict[str, object]:
         "total_ms": 310.0,
         "aws": {"dynamodb_calls": 3, "dynamodb_ms": 30.0},
         "ratio": 310 / 210,
+        "cpu_ms": 250.0,
+        "cpu_ratio": 250 / 190,
         "request_class": "signed in, no body",
         "signed_in": True,
         "parses_body": False,
@@ -92,7 +94,7 @@ def figures(**overrides: object) -> dict[str, object]:
 
 def cold_start_results(functions: dict[str, dict[str, object]]) -> dict[str, object]:
     pieces = {"dynamodb_client": 80.0, "token_check": 1.0, "request_models": 70.0, "cognito_client": 75.0}
-    reference = {"init_ms": 300.0, "request_ms": 20.0, "total_ms": 320.0, "ratio": 1.52}
+    reference = {"init_ms": 300.0, "request_ms": 20.0, "total_ms": 320.0, "ratio": 1.52, "cpu_ratio": 1.6}
     without = {"floor_ms": 200.0, "functions": {n: {"median_ms": 1.0, "ratio": 1.0} for n in functions}}
     return {
         "cold_start": {
