@@ -157,7 +157,7 @@ class Endpoint(Construct):
                     reason="RealWorld sends `Authorization: Token <jwt>`, which API Gateway's JWT "
                     "authorizer does not parse (it wants `Bearer`), and optional-auth routes must "
                     "also run anonymously: the function verifies the Cognito token itself "
-                    "(conduit.auth), against the pool's JWKS, on every route that needs it.",
+                    "(conduit.auth), with the pool's keys, on every route that needs it.",
                 ),
             ],
             apply_to_children=True,

@@ -259,7 +259,7 @@ class ConduitFunction(Construct):
             layers=runtime.layers,
             # Memory and timeout come from the function's declaration in conduit.routes, where
             # the defaults are explained: 512 MB because Lambda gives CPU in proportion to memory
-            # and the cold start (imports, JWKS fetch) is CPU bound, while a request does a few
+            # and a cold start (its imports) is CPU bound, while a request does a few
             # DynamoDB calls; 10 s for a route, far above its p99 yet below API Gateway's 30 s
             # integration timeout so a stuck call fails as a function error, not a gateway one;
             # 300 s for a stream worker, which fans an article out to every follower.

@@ -18,13 +18,19 @@ from conduit.errors import Unauthorized, ValidationFailed
 
 @cache
 def _client() -> Any:
-    import boto3
     from botocore.config import Config
+
+    from conduit.storage import connection
 
     # Fail fast enough to leave time for compensation inside the function's timeout.
     config = Config(connect_timeout=2, read_timeout=4, retries={"mode": "standard", "max_attempts": 2})
+    # From the botocore session the DynamoDB client was made with (every route that calls
+    # Cognito reads DynamoDB too): a second session (boto3's) would import boto3 and load
+    # botocore's endpoint and partition data again, about 100 ms of CPU on the first Cognito
+    # call (bench/coldstart.py, `cognito_client`) against 40 ms this way.
+    session = connection().session
     return aws_calls.track(
-        boto3.client("cognito-idp", region_name=settings.user_pool().region, config=config)
+        session.create_client("cognito-idp", region_name=settings.user_pool().region, config=config)
     )
 
 
