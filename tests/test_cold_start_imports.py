@@ -46,3 +46,28 @@ def test_no_handler_loads_pydantic_jwt_or_the_xray_sdk_at_init() -> None:
 
     pulled = json.loads(done.stdout)
     assert pulled == {handler: [] for handler in handlers}
+
+
+def test_the_garbage_collector_is_paused_during_init_and_on_once_a_handler_is_built() -> None:
+    # conduit.api pauses it for the imports; lambda_handler, the end of every handler module,
+    # must turn it back on, or a function would never collect cyclic garbage.
+    code = """
+import gc, importlib, json, sys
+sys.path[:0] = {paths!r}
+import conduit.api
+during = gc.isenabled()
+importlib.import_module({module!r})
+print(json.dumps([during, gc.isenabled()]))
+"""
+    paths = [str(ROOT / "functions"), str(ROOT / "layers" / "shared" / "python")]
+    env = {"AWS_DEFAULT_REGION": "us-east-1", "AWS_LAMBDA_FUNCTION_NAME": "conduit-test"}
+    for route in ROUTES:
+        done = subprocess.run(
+            [sys.executable, "-I", "-c", code.format(paths=paths, module=route.module)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+        assert json.loads(done.stdout) == [False, True], route.name
