@@ -489,10 +489,17 @@ def _this_machines_platform() -> str:
     return f"manylinux2014_{platform.machine()}"
 
 
+def _wheels_for_this_cpu() -> list[str]:
+    """The dependency layer's pip arguments (CPython 3.13 wheels), for this machine's CPU."""
+    args = list(layers.PIP_PLATFORM_ARGS)
+    args[args.index("--platform") + 1] = _this_machines_platform()
+    return args
+
+
 def dependency_layer(python: Path) -> tuple[Path, str]:
     """The dependency layer the children load: the shipped build where this CPU can run it (an
-    arm64 machine), else the same pins built for this CPU, once, into bench/.data/."""
-    if _this_machines_platform() == layers.PLATFORM:
+    arm64 machine), else the same pins built the same way for this CPU, once, into bench/.data/."""
+    if _wheels_for_this_cpu() == list(layers.PIP_PLATFORM_ARGS):
         if not layers.is_current():
             layers.build()
         return layers.TARGET_DIR, "the dependency layer as built for Lambda"
@@ -500,11 +507,24 @@ def dependency_layer(python: Path) -> tuple[Path, str]:
     if not built.is_dir():
         building = built.with_name(built.name + ".partial")
         shutil.rmtree(building, ignore_errors=True)
-        layers.install(building, python, layers.pip_platform_args(_this_machines_platform()))
+        building.mkdir(parents=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            filtered = Path(tmp) / "requirements.txt"
+            filtered.write_text(layers.runtime_filtered(layers.REQUIREMENTS.read_text(encoding="utf-8")))
+            _pip_install(["-r", str(filtered)], building)
+        layers.remove_runtime_provided(building)
+        bytecode.compile_tree(building, python)
         building.rename(built)
     return built, (
         f"the dependency layer's pins built for {platform.machine()}, since this CPU cannot load "
         "the native wheels of the arm64 build that ships"
+    )
+
+
+def _pip_install(requirements: list[str], target: Path) -> None:
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile"]
+    subprocess.run(
+        [*pip, *_wheels_for_this_cpu(), "--target", str(target), *requirements], check=True, timeout=600
     )
 
 
@@ -519,9 +539,7 @@ def _bench_packages(python: Path, requirement: str, tag: str) -> Path:
         return folder
     building = folder.with_name(folder.name + ".partial")
     shutil.rmtree(building, ignore_errors=True)
-    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile"]
-    wheels = layers.pip_platform_args(_this_machines_platform())
-    subprocess.run([*pip, *wheels, "--target", str(building), requirement], check=True, timeout=600)
+    _pip_install([requirement], building)
     bytecode.compile_tree(building, python)
     building.rename(folder)
     return folder

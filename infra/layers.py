@@ -15,7 +15,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
 
 from infra import bytecode
@@ -29,16 +28,15 @@ TARGET_DIR = BUILD_DIR / "python"
 STAMP = REPO_ROOT / "build" / "layers" / "dependencies.stamp"
 
 #: Lambda python3.13 on arm64 (Graviton); wheels only, since nothing can be compiled for it here.
-PLATFORM = "manylinux2014_aarch64"
-_WHEELS_FOR_PYTHON_313 = ("--only-binary=:all:", "--python-version", "3.13", "--implementation", "cp")
-PIP_PLATFORM_ARGS = ("--platform", PLATFORM, *_WHEELS_FOR_PYTHON_313)
-
-
-def pip_platform_args(platform: str) -> tuple[str, ...]:
-    """pip's arguments for CPython 3.13 wheels of `platform` (PIP_PLATFORM_ARGS for Lambda's)."""
-    return ("--platform", platform, *_WHEELS_FOR_PYTHON_313)
-
-
+PIP_PLATFORM_ARGS = (
+    "--platform",
+    "manylinux2014_aarch64",
+    "--only-binary=:all:",
+    "--python-version",
+    "3.13",
+    "--implementation",
+    "cp",
+)
 #: The Lambda runtime ships these; botocore alone is ~100 MB of the 250 MB layer limit.
 RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer"})
 #: Bumped when the build recipe changes in a way the digest inputs would not show.
@@ -111,21 +109,7 @@ def build(*, force: bool = False, requirements: Path = REQUIREMENTS) -> bool:
     interpreter = bytecode.find_interpreter()
     shutil.rmtree(BUILD_DIR, ignore_errors=True)
     STAMP.unlink(missing_ok=True)
-    install(TARGET_DIR, interpreter, PIP_PLATFORM_ARGS, requirements)
-    STAMP.write_text(digest(requirements) + "\n", encoding="utf-8")
-    return True
-
-
-def install(
-    target: Path,
-    interpreter: Path,
-    platform_args: Sequence[str] = PIP_PLATFORM_ARGS,
-    requirements: Path = REQUIREMENTS,
-) -> None:
-    """The layer's recipe into `target`: the requirements' wheels for `platform_args` (Lambda's,
-    or this machine's for the bench, which cannot load arm64 native code), minus what the runtime
-    ships, compiled by `interpreter`."""
-    target.mkdir(parents=True)
+    TARGET_DIR.mkdir(parents=True)
     with tempfile.TemporaryDirectory() as tmp:
         filtered = Path(tmp) / "requirements.txt"
         filtered.write_text(runtime_filtered(requirements.read_text(encoding="utf-8")), encoding="utf-8")
@@ -141,15 +125,17 @@ def install(
                 # Byte code from this interpreter would be for the wrong Python version:
                 # compile_tree writes Lambda's below.
                 "--no-compile",
-                *platform_args,
+                *PIP_PLATFORM_ARGS,
                 "--target",
-                str(target),
+                str(TARGET_DIR),
                 "-r",
                 str(filtered),
             ],
             check=True,
         )
-    remove_runtime_provided(target)
+    remove_runtime_provided(TARGET_DIR)
     # Console scripts are of no use in a layer and name this machine's interpreter.
-    shutil.rmtree(target / "bin", ignore_errors=True)
-    bytecode.compile_tree(target, interpreter)
+    shutil.rmtree(TARGET_DIR / "bin", ignore_errors=True)
+    bytecode.compile_tree(TARGET_DIR, interpreter)
+    STAMP.write_text(digest(requirements) + "\n", encoding="utf-8")
+    return True
