@@ -21,7 +21,7 @@ from constructs import Construct
 
 from conduit.auth import MAX_SHIPPED_KEYS_BYTES
 from conduit.resources import Table, UserPool, powertools_env
-from conduit.routes import Grant
+from conduit.routes import SIGNING_KEYS_HANDLER, Grant
 from infra import bytecode
 from infra.bundling import compiled_code
 from infra.components.data import Data
@@ -47,7 +47,6 @@ MAX_POOL_ID_CHARS = 55
 MAX_CLIENT_ID_CHARS = 128
 #: The deploy-time reader of the pool's signing keys (functions/deploy/signing_keys.py).
 SIGNING_KEYS_NAME = "SigningKeys"
-SIGNING_KEYS_HANDLER = "deploy.signing_keys.handler"
 
 
 class Runtime(Construct):

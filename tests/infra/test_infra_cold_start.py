@@ -13,8 +13,8 @@ from aws_cdk.assertions import Template
 
 from conduit.auth import MAX_SHIPPED_KEYS_BYTES
 from conduit.resources import TABLES, USER_POOL
-from conduit.routes import ROUTES, WORKERS, Auth, Route
-from infra.components.runtime import SIGNING_KEYS_HANDLER, SIGNING_KEYS_NAME
+from conduit.routes import ROUTES, SIGNING_KEYS_HANDLER, WORKERS, Auth, Route
+from infra.components.runtime import SIGNING_KEYS_NAME
 from infra.errors import InfraError
 from tests.infra.conftest import STAGE, Resource, as_list, function, only, signing_keys_id, user_pool_id
 

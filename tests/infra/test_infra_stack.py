@@ -17,6 +17,7 @@ from conduit.api.cors import CORS
 from conduit.resources import ARTICLES, FOLLOWS, TABLES, USER_POOL, Key, KeyType, Table, powertools_env
 from conduit.routes import (
     ROUTES,
+    SIGNING_KEYS_HANDLER,
     WORKERS,
     Auth,
     Route,
@@ -25,7 +26,6 @@ from conduit.routes import (
     uses_user_pool,
     verifies_tokens,
 )
-from infra.components.runtime import SIGNING_KEYS_HANDLER
 from infra.errors import InfraError
 from tests.infra.conftest import (
     CONFIGURED_CONTEXT,

@@ -330,6 +330,10 @@ WORKERS: tuple[StreamWorker, ...] = (
 
 ROUTES_BY_NAME: dict[str, Route] = {r.name: r for r in ROUTES}
 
+#: Not a route: the deploy-time custom resource that reads the user pool's signing keys into
+#: the environment of every function that verifies tokens (infra/components/runtime.py).
+SIGNING_KEYS_HANDLER = "deploy.signing_keys.handler"
+
 
 def tables_used(declared: Route | StreamWorker) -> tuple[Table, ...]:
     """The tables a function is granted, in grant order (and a worker's source tables, whose
