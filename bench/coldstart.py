@@ -67,9 +67,9 @@ REQUIREMENTS_DEV = ROOT / "requirements-dev.txt"
 #: Packages the Lambda Python runtime ships precompiled (infra/layers.py RUNTIME_PROVIDED and
 #: their own dependencies).
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
-#: The handler whose first request has every piece (a body, a token, DynamoDB).
+#: The handler whose first request has every piece (a body, a token, DynamoDB); its import is
+#: the one profiled.
 PIECES_HANDLER = "articles.create.handler"
-PROFILED_HANDLER = "articles.create.handler"
 REFERENCE_HANDLER = "idiomatic.handler"
 STAGE = "bench"
 
@@ -102,7 +102,7 @@ class Context:
 
 started, started_cpu = time.perf_counter(), time.process_time()
 {init}
-initialised, initialised_cpu = time.perf_counter(), time.process_time()
+initialised = time.perf_counter()
 {request}
 answered, answered_cpu = time.perf_counter(), time.process_time()
 print(json.dumps({{
@@ -116,7 +116,6 @@ _HANDLER_REQUEST = """result = handler(event, Context())
 status = result.get("statusCode", 500 if result.get("batchItemFailures") else 200)"""
 FLOOR_INIT = "import boto3\nclient = boto3.client('dynamodb')"
 FLOOR_REQUEST = "client.get_item(**event)\nstatus = 200"
-FLOOR_BODY = FLOOR_INIT  # init only: the floor of the bytecode condition
 
 #: Work a function's first request does, each timed alone after importing PIECES_HANDLER
 #: (the Cognito client after the DynamoDB one, as every route that calls Cognito makes both).
@@ -416,7 +415,7 @@ def runtime_only_cache(handlers: Sequence[str]) -> Path:
     """A bytecode cache with the standard library and runtime-provided packages compiled, and
     nothing of ours or of the dependency layer (assets that shipped without bytecode)."""
     cache = Path(tempfile.mkdtemp(prefix="bench-pycache-"))
-    run_child(FLOOR_BODY, cache, write_bytecode=True)
+    run_child(FLOOR_INIT, cache, write_bytecode=True)
     for handler in handlers:  # compile whatever standard library modules our code imports too
         run_child(handler_body(handler), cache, write_bytecode=True)
     site = Path(sysconfig.get_paths()["purelib"]).resolve()
@@ -441,7 +440,7 @@ def without_bytecode(functions: dict[str, str], runs: int) -> dict[str, Any]:
     cache = runtime_only_cache(list(functions.values()))
     try:
         for label, pycache in (("with bytecode", None), ("without bytecode", cache)):
-            jobs = [("floor", FLOOR_BODY)] + [(name, handler_body(h)) for name, h in functions.items()]
+            jobs = [("floor", FLOOR_INIT)] + [(name, handler_body(h)) for name, h in functions.items()]
             samples: dict[str, list[float]] = {name: [] for name, _ in jobs}
             with ThreadPoolExecutor(max_workers=2) as pool:
                 futures = [
@@ -654,7 +653,7 @@ def measure(
             whole = whole_requests(functions, runs, interpreter, environment, scene, world.emulator.log)
             first = pieces(piece_runs or runs, interpreter, environment, scene)
             profile_env = function_environment(ROUTES_BY_NAME["CreateArticle"], environment)
-            profile = import_profile(PROFILED_HANDLER, interpreter, profile_env)
+            profile = import_profile(PIECES_HANDLER, interpreter, profile_env)
             label = interpreter.label
     finally:
         world.emulator.stop()
