@@ -9,14 +9,15 @@ the pool's JWKS, at most every few minutes, so forged key ids cannot make every 
 
 The RS256 check is written here with the standard library rather than with PyJWT, because of
 cold start: PyJWT verifies RS256 only through `cryptography`, and importing the two cost the
-first signed-in request of every function about 33 ms (bench/coldstart.py measured it), most
-of what that request was allowed above the floor; verifying one signature this way costs well
-under a millisecond. What is written is RSASSA-PKCS1-v1_5 verification (RFC 8017, 8.2.2)
-exactly: the signature's length and range are checked, s^e mod n is encoded back to bytes,
-and the WHOLE encoded message is compared, in constant time, with the one built for the
-SHA-256 digest of the signed input. Nothing of the decrypted block is ever parsed: parsing it
-is where the known forgeries of this scheme live (Bleichenbacher 2006). The header must say
-RS256 and nothing else, and the claims are checked as PyJWT checked them before.
+first signed-in request of every function tens of milliseconds (33 ms in the last quiet bench;
+bench/coldstart.py keeps measuring it as `pyjwt_token_check`), most of what that request may
+take above the floor; verifying one signature this way costs well under a millisecond.
+What is written is RSASSA-PKCS1-v1_5 verification (RFC 8017, 8.2.2) exactly: the signature's
+length and range are checked, s^e mod n is encoded back to bytes, and the WHOLE encoded message
+is compared, in constant time, with the one built for the SHA-256 digest of the signed input.
+Nothing of the decrypted block is ever parsed: parsing it is where the known forgeries of this
+scheme live (Bleichenbacher 2006). The header must say RS256 and nothing else, and the claims
+are checked as PyJWT checked them before.
 """
 
 from __future__ import annotations
