@@ -83,5 +83,5 @@ clean: ## Remove .venv, node_modules, cdk.out, build output and caches.
 	rm -rf $(VENV) node_modules cdk.out build .pytest_cache .mypy_cache .ruff_cache
 
 # Issue #5: into bench/report.md, bench/results.json and bench/plots/ (under 10 min).
-bench: $(INSTALLED) ## Benchmarks: cold starts, DynamoDB cost per request, scaling, overhead, load, cost model.
-	PYTHONPATH=.:layers/shared/python:functions $(PY) -m bench
+bench: $(INSTALLED) ## Benchmarks: cold starts, DynamoDB cost, scaling, load, weather, cost (SECTIONS=... for some).
+	PYTHONPATH=.:layers/shared/python:functions $(PY) -m bench $(if $(SECTIONS),--only $(SECTIONS),)

@@ -1,9 +1,12 @@
 """`make bench`: run every section and write bench/report.md, bench/results.json, bench/plots/.
 
-    PYTHONPATH=.:layers/shared/python:functions .venv/bin/python -m bench [--quick]
+    PYTHONPATH=.:layers/shared/python:functions .venv/bin/python -m bench [--quick] [--only coldstart|weather]
 
 Sections run one after another so timings do not compete for the CPU: cold starts first
 (nothing else running), then the load run (its own server), then the emulator-backed ones.
+`--only coldstart` (`make bench SECTIONS=coldstart`) runs section 1 alone, `--only weather`
+section 7, and merges it into the last results.json, so the report shows it beside the other
+sections of the last full run (and says so).
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ from bench.world import use_bench_environment
 use_bench_environment()
 
 HERE = Path(__file__).resolve().parent
-COLD_START_TARGET = 1.15
+#: Interleaved rounds of the whole cold request: the spread between runs needs 15 or more.
+COLD_START_RUNS = 15
+SECTIONS = ("coldstart", "weather")
 #: Requests of the load run (about 100 s at the local stack's ~20 req/s).
 LOAD_REQUESTS = 2000
 #: Logical operations of each weather run (0%, 10%, 30% faults).
@@ -68,38 +73,42 @@ def _section(name: str) -> None:
     print(f"\n== {name}", flush=True)
 
 
-def run(quick: bool) -> dict[str, Any]:
-    from bench import coldstart, loadrun, sizes, weather
+def cold_start_section(quick: bool, results: dict[str, Any]) -> None:
+    """Section 1 into `results`: the whole cold request per function, and the deployment sizes."""
+    from bench import coldstart, sizes
     from conduit.routes import ROUTES, WORKERS
 
-    started = time.perf_counter()
     functions = {r.name: r.handler for r in ROUTES} | {w.name: w.handler for w in WORKERS}
-    results: dict[str, Any] = {"machine": machine(), "timings_s": {}}
-
     _section("1. cold starts")
     t = time.perf_counter()
-    results["cold_start"] = coldstart.measure(functions, runs=3 if quick else 9, bare_runs=3)
-    sizes.ensure_dependency_layer()
-    results["cold_start"]["lambda_python"] = coldstart.measure_on_lambdas_python(
-        functions, runs=3 if quick else 9
-    )
-    results["cold_start"]["target_ratio"] = COLD_START_TARGET
-    results["cold_start"]["import_profile"] = {
-        "handler": "articles.list.handler",
-        "top_packages": coldstart.import_profile("articles.list.handler"),
-    }
-    results["deployment_size"] = sizes.measure(list(functions))
+    results["deployment_size"] = sizes.measure(list(functions))  # builds the dependency layer first
+    results["cold_start"] = coldstart.measure(functions, runs=3 if quick else COLD_START_RUNS, bare_runs=3)
     results["timings_s"]["cold_start"] = round(time.perf_counter() - t, 1)
+
+
+def weather_section(quick: bool, results: dict[str, Any]) -> None:
+    """Section 7 into `results`: the load run in bad weather."""
+    from bench import weather
+
+    _section("7. local load in bad weather")
+    t = time.perf_counter()
+    results["weather"] = weather.run(operations=100 if quick else WEATHER_OPERATIONS)
+    results["timings_s"]["weather"] = round(time.perf_counter() - t, 1)
+
+
+def run(quick: bool) -> dict[str, Any]:
+    from bench import loadrun
+
+    started = time.perf_counter()
+    results: dict[str, Any] = {"machine": machine(), "timings_s": {}}
+    cold_start_section(quick, results)
 
     _section("5. local load")
     t = time.perf_counter()
     results["load"] = loadrun.run(requests=300 if quick else LOAD_REQUESTS)
     results["timings_s"]["load"] = round(time.perf_counter() - t, 1)
 
-    _section("7. local load in bad weather")
-    t = time.perf_counter()
-    results["weather"] = weather.run(operations=100 if quick else WEATHER_OPERATIONS)
-    results["timings_s"]["weather"] = round(time.perf_counter() - t, 1)
+    weather_section(quick, results)
 
     _section("2-4. DynamoDB cost, scaling, handler overhead")
     results |= emulator_sections(quick, results)
@@ -190,7 +199,7 @@ def cost_model(results: dict[str, Any]) -> dict[str, Any]:
     primary: dict[str, dict[str, Any]] = {}
     for row in results["endpoints"]:
         primary.setdefault(row["route"], row)
-    deployed = results["cold_start"]["as_deployed"]["functions"]
+    cold = results["cold_start"]["whole_request"]["functions"]
     costs = {
         route: cost.EndpointCost(
             memory_mb=ROUTES_BY_NAME[route].memory_mb,
@@ -199,15 +208,21 @@ def cost_model(results: dict[str, Any]) -> dict[str, Any]:
             cognito_round_trips=row["cognito_round_trips"],
             read_units=row["read_units"],
             write_units=row["write_units"],
-            init_ms=deployed[route]["median_ms"],
+            init_ms=cold[route]["init_ms"],
         )
         for route, row in primary.items()
     }
     per_endpoint = {route: cost.usd_per_million(c, pricing) for route, c in costs.items()}
+    memory = [r.memory_mb for r in ROUTES_BY_NAME.values()]
     return {
         "pricing_date": pricing.date,
         "mix": COST_MIX,
         "mix_usd_per_million": cost.mix_usd_per_million(COST_MIX, costs, pricing),
+        "mix_usd_per_million_snapstart": cost.mix_usd_per_million(COST_MIX, costs, pricing, snap_start=True),
+        "idle_usd_per_month": {
+            "without_snapstart": cost.snapstart_cache_per_month(memory, pricing, snap_start=False),
+            "with_snapstart": cost.snapstart_cache_per_month(memory, pricing, snap_start=True),
+        },
         "per_endpoint_usd_per_million": per_endpoint,
         "billed_ms": {route: cost.duration_ms(c, pricing) for route, c in costs.items()},
     }
@@ -220,31 +235,48 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=["weather"],
-        help="run one section and print it; the report and results of record are left alone",
+        choices=SECTIONS,
+        help="run this section alone and merge it into the last bench/results.json",
     )
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", message="No application metrics to publish")
-    if args.only == "weather":
-        from bench import report, weather
-
-        section = {"weather": weather.run(operations=100 if args.quick else WEATHER_OPERATIONS)}
-        print(json.dumps(section, indent=2, sort_keys=True))
-        print(report.weather_section(section))
-        return 0
-    results = run(args.quick)
+    results = rerun(args.only, args.quick) if args.only else run(args.quick)
     from bench import plots, report
 
     plots.PLOTS.mkdir(exist_ok=True)
-    plots.feed(results["scaling"]["feed"], plots.PLOTS / "feed_scaling.png")
-    plots.paging(
-        results["scaling"]["offset"], results["scaling"]["cursor"], plots.PLOTS / "paging_scaling.png"
-    )
-    plots.cold_starts(results["cold_start"]["as_deployed"], COLD_START_TARGET, plots.PLOTS / "cold_start.png")
+    if not args.only:
+        plots.feed(results["scaling"]["feed"], plots.PLOTS / "feed_scaling.png")
+        plots.paging(
+            results["scaling"]["offset"], results["scaling"]["cursor"], plots.PLOTS / "paging_scaling.png"
+        )
+    plots.cold_starts(results["cold_start"]["whole_request"], plots.PLOTS / "cold_start.png")
     (HERE / "results.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     (HERE / "report.md").write_text(report.render(results, quick=args.quick))
     print(f"\nwrote bench/report.md, bench/results.json, bench/plots/ in {results['timings_s']['total']} s")
     return 0
+
+
+def rerun(section: str, quick: bool) -> dict[str, Any]:
+    """One section alone, merged into the last full run's results (the report says so)."""
+    previous = HERE / "results.json"
+    if not previous.is_file():
+        raise SystemExit("no bench/results.json to merge into: run the whole `make bench` once")
+    started = time.perf_counter()
+    results: dict[str, Any] = json.loads(previous.read_text())
+    results["full_run"] = results.get("full_run") or results["machine"]["date"]
+    results["machine"] = machine()
+    if section == "coldstart":
+        cold_start_section(quick, results)
+        results["cost_model"] = cost_model(results)  # it weighs init times
+    else:
+        weather_section(quick, results)
+    reran = (results.get("rerun") or {}).get("sections", [])
+    results["rerun"] = {
+        "sections": sorted({*reran, section}),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    results["timings_s"]["total"] = round(time.perf_counter() - started, 1)
+    return results
 
 
 if __name__ == "__main__":

@@ -3,6 +3,11 @@
 Lambda bills GB-seconds of duration rounded up to the millisecond; locally measured handler
 time is added to assumed service latencies per round trip (the emulator's own latency says
 nothing about DynamoDB's), so the inputs are all in the report beside the result.
+
+A stage with SnapStart (prod, infra/config.py) pays differently for cold starts: each is a
+restore, billed per GB restored, instead of an init billed by its duration; and each function's
+cached snapshot is billed per GB-second all month, traffic or not (`snapstart_cache_per_month`).
+A stage without it (every personal stage) costs nothing while idle.
 """
 
 from __future__ import annotations
@@ -27,6 +32,9 @@ class Pricing:
     dynamodb_round_trip_ms: float
     cognito_round_trip_ms: float
     cold_start_fraction: float
+    snapstart_cache_gb_second: float = 0.0
+    snapstart_restore_per_gb: float = 0.0
+    seconds_per_month: int = 30 * 24 * 3600
 
     @classmethod
     def from_document(cls, document: dict[str, Any]) -> Pricing:
@@ -41,6 +49,9 @@ class Pricing:
             dynamodb_round_trip_ms=float(assumptions["dynamodb_round_trip_ms"]),
             cognito_round_trip_ms=float(assumptions["cognito_round_trip_ms"]),
             cold_start_fraction=float(assumptions["cold_start_fraction"]),
+            snapstart_cache_gb_second=float(document["lambda_snapstart_cache_per_gb_second"]),
+            snapstart_restore_per_gb=float(document["lambda_snapstart_restore_per_gb"]),
+            seconds_per_month=int(assumptions["seconds_per_month"]),
         )
 
 
@@ -71,10 +82,12 @@ def duration_ms(cost: EndpointCost, pricing: Pricing) -> float:
     return float(math.ceil(raw))
 
 
-def usd_per_million(cost: EndpointCost, pricing: Pricing) -> dict[str, float]:
-    """Each component's USD for one million requests of this endpoint."""
+def usd_per_million(cost: EndpointCost, pricing: Pricing, snap_start: bool = False) -> dict[str, float]:
+    """Each component's USD for one million requests of this endpoint; with `snap_start`, its
+    cold starts are restores (billed per GB) rather than inits (billed by duration)."""
     gb = cost.memory_mb / 1024
-    seconds = (duration_ms(cost, pricing) + pricing.cold_start_fraction * cost.init_ms) / 1000
+    cold_init_ms = 0.0 if snap_start else pricing.cold_start_fraction * cost.init_ms
+    seconds = (duration_ms(cost, pricing) + cold_init_ms) / 1000
     parts = {
         "api_gateway": pricing.api_gateway_per_million,
         "lambda_requests": pricing.lambda_per_million,
@@ -82,12 +95,16 @@ def usd_per_million(cost: EndpointCost, pricing: Pricing) -> dict[str, float]:
         "dynamodb_reads": cost.read_units * pricing.read_unit_per_million,
         "dynamodb_writes": cost.write_units * pricing.write_unit_per_million,
     }
+    if snap_start:
+        parts["snapstart_restores"] = (
+            pricing.cold_start_fraction * 1_000_000 * gb * pricing.snapstart_restore_per_gb
+        )
     parts["total"] = sum(parts.values())
     return parts
 
 
 def mix_usd_per_million(
-    mix: dict[str, float], costs: dict[str, EndpointCost], pricing: Pricing
+    mix: dict[str, float], costs: dict[str, EndpointCost], pricing: Pricing, snap_start: bool = False
 ) -> dict[str, float]:
     """USD per million requests of a mix (weights need not sum to 1; they are normalised)."""
     weight_sum = sum(mix.values())
@@ -95,6 +112,15 @@ def mix_usd_per_million(
         raise ValueError("a mix needs a positive weight")
     totals: dict[str, float] = {}
     for name, weight in mix.items():
-        for part, usd in usd_per_million(costs[name], pricing).items():
+        for part, usd in usd_per_million(costs[name], pricing, snap_start).items():
             totals[part] = totals.get(part, 0.0) + usd * weight / weight_sum
     return totals
+
+
+def snapstart_cache_per_month(memory_mb: list[int], pricing: Pricing, snap_start: bool) -> float:
+    """USD a stage pays each month, with no traffic at all, for its functions' cached snapshots
+    (one published version each: replaced versions are deleted, infra/components/runtime.py)."""
+    if not snap_start:
+        return 0.0
+    gb = sum(memory_mb) / 1024
+    return gb * pricing.seconds_per_month * pricing.snapstart_cache_gb_second

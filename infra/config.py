@@ -24,6 +24,9 @@ LOG_LEVEL_KEY = "logLevel"
 THROTTLE_RATE_KEY = "throttleRate"
 THROTTLE_BURST_KEY = "throttleBurst"
 ALARM_EMAIL_KEY = "alarmEmail"
+#: `-c snapStart=true|false`; without it, SnapStart is on for the stages cdk.json lists.
+SNAP_START_KEY = "snapStart"
+SNAP_START_STAGES_KEY = "snapStartStages"
 #: `-c tableOverride.<key>=<table name>` (and, for a table with a stream,
 #: `-c tableStreamOverride.<key>=<stream ARN>`): run the stage on an existing table, e.g. one
 #: restored from a point-in-time backup (docs/operations.md).
@@ -74,6 +77,12 @@ class StageConfig:
     alarm_email: str | None = None
     #: Table key -> existing table the stage uses instead of creating its own.
     table_overrides: dict[str, TableOverride] = field(default_factory=dict)
+    #: Lambda SnapStart on the API's functions: each deploy publishes a version per function
+    #: (init runs then, and its snapshot is cached), an alias `live` follows it and the API
+    #: invokes the alias. Cached snapshots are billed while they exist, so it is on only where
+    #: cold starts are worth paying for (`snapStartStages` in cdk.json: prod), off on personal
+    #: stages, which then cost nothing while idle (docs/architecture.md#cold-start).
+    snap_start: bool = False
 
     @property
     def stack_name(self) -> str:
@@ -100,6 +109,7 @@ class StageConfig:
             ),
             alarm_email=_email(context(ALARM_EMAIL_KEY)),
             table_overrides=_table_overrides(context),
+            snap_start=_snap_start(stage, context(SNAP_START_KEY), context(SNAP_START_STAGES_KEY)),
         )
 
 
@@ -124,12 +134,22 @@ def _flag(key: str, value: object) -> bool:
     raise InfraError(f"invalid `-c {key}={value}`: use true or false")
 
 
-def _protected_stages(value: object) -> frozenset[str]:
+def _stage_list(key: str, value: object) -> frozenset[str]:
     if value is None:
         return frozenset()
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InfraError(f"`{PROTECTED_STAGES_KEY}` in cdk.json must be a list of stage names")
+        raise InfraError(f"`{key}` in cdk.json must be a list of stage names")
     return frozenset(value)
+
+
+def _protected_stages(value: object) -> frozenset[str]:
+    return _stage_list(PROTECTED_STAGES_KEY, value)
+
+
+def _snap_start(stage: str, value: object, stages: object) -> bool:
+    """An explicit `-c snapStart=...` wins; otherwise on for the stages cdk.json lists."""
+    listed = stage in _stage_list(SNAP_START_STAGES_KEY, stages)
+    return listed if value is None or value == "" else _flag(SNAP_START_KEY, value)
 
 
 def _dependency_layer_dir(value: object) -> tuple[Path, bool]:

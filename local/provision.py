@@ -6,10 +6,13 @@ Idempotent: what exists is reused, so it also prepares an external AWS-compatibl
 
 from __future__ import annotations
 
+import os
 from typing import Any
+from urllib.request import urlopen
 
 import boto3
 
+from conduit.auth import shippable_key_set
 from conduit.resources import (
     JWKS_URL_ENV_VAR,
     TABLES,
@@ -115,11 +118,19 @@ def _create_user_pool(stage: str) -> tuple[str, str]:
     return pool_id, client_id
 
 
+def _shipped_keys(jwks_url: str) -> str:
+    """What the deploy puts in `USER_POOL_JWKS` (functions/deploy/signing_keys.py), read the same way."""
+    with urlopen(jwks_url, timeout=10) as response:  # the emulator's, or JWKS_URL
+        return shippable_key_set(response.read())
+
+
 def provision(stage: str, jwks_base_url: str | None = None) -> dict[str, str]:
     """Create the stage's resources; return the environment the functions need to find them.
 
     `jwks_base_url` points key fetches at an emulator, which serves each pool's keys at
-    `<base>/<pool id>/.well-known/jwks.json` while issuing tokens with the real issuer.
+    `<base>/<pool id>/.well-known/jwks.json` while issuing tokens with the real issuer. The
+    pool's keys are read there (or at `JWKS_URL`, when that is set) and shipped in the
+    environment, as the deploy ships them.
     """
     env = powertools_env(stage)
     env.update(_create_tables(stage))
@@ -128,4 +139,7 @@ def provision(stage: str, jwks_base_url: str | None = None) -> dict[str, str]:
     env[USER_POOL.client_id_env_var] = client_id
     if jwks_base_url:
         env[JWKS_URL_ENV_VAR] = f"{jwks_base_url}/{pool_id}/.well-known/jwks.json"
+    jwks_url = env.get(JWKS_URL_ENV_VAR) or os.environ.get(JWKS_URL_ENV_VAR)
+    if jwks_url:
+        env[USER_POOL.keys_env_var] = _shipped_keys(jwks_url)
     return env

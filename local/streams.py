@@ -184,7 +184,8 @@ class StreamPump:
             stop.wait(interval_seconds)
 
 
-def _event(stream_arn: str, records: list[Record]) -> dict[str, Any]:
+def lambda_event(stream_arn: str, records: list[Record]) -> dict[str, Any]:
+    """The event Lambda hands a stream worker for these records of one stream."""
     region = boto3.session.Session().region_name or DEFAULT_REGION
     return {
         "Records": [
@@ -202,6 +203,6 @@ def _invoke(worker: StreamWorker, stream_arn: str, records: list[Record]) -> set
         aws_request_id=str(uuid.uuid4()),
         deadline_ms=time.time() * 1000 + worker.timeout_seconds * 1000,
     )
-    result = load_handler(worker.handler)(_event(stream_arn, records), context)
+    result = load_handler(worker.handler)(lambda_event(stream_arn, records), context)
     failures = result.get("batchItemFailures") if isinstance(result, dict) else None
     return {str(failure["itemIdentifier"]) for failure in failures or ()}

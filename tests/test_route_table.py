@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conduit.routes import IDEMPOTENCY_GRANT, ROUTES, WORKERS, Auth, Route, TableGrant
+from conduit.routes import IDEMPOTENCY_GRANT, ROUTES, SIGNING_KEYS_HANDLER, WORKERS, Auth, Route, TableGrant
 from contract.operations import CONTRACTS
 from tests.realworld import OPERATIONS, OPERATIONS_BY_KEY
 
@@ -23,15 +23,16 @@ def test_every_route_has_a_callable_handler(route: Route) -> None:
     assert callable(getattr(importlib.import_module(module), attribute))
 
 
-def test_every_function_module_serves_exactly_one_route_or_worker() -> None:
+def test_every_function_module_serves_exactly_one_route_or_worker_or_the_deploy() -> None:
     modules = {
         p.relative_to(ROOT / "functions").with_suffix("").as_posix().replace("/", ".")
         for p in (ROOT / "functions").rglob("*.py")
         if p.name != "__init__.py"
     }
+    deploy_time = SIGNING_KEYS_HANDLER.rsplit(".", 1)[0]
 
     assert sorted(modules) == sorted(
-        [route.module for route in ROUTES] + [worker.module for worker in WORKERS]
+        [route.module for route in ROUTES] + [worker.module for worker in WORKERS] + [deploy_time]
     )
 
 

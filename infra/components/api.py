@@ -19,7 +19,7 @@ from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
 from conduit.api.cors import CORS, CorsPolicy
-from conduit.routes import Route, tables_used, uses_user_pool
+from conduit.routes import Route, tables_used, uses_user_pool, verifies_tokens
 from infra.components.runtime import LOG_RETENTION, Runtime
 from infra.errors import InfraError
 
@@ -135,6 +135,8 @@ class Endpoint(Construct):
             grants=route.grants,
             tables=tables_used(route),
             user_pool=uses_user_pool(route),
+            verifies_tokens=verifies_tokens(route),
+            snap_start=runtime.config.snap_start,
         )
         self.route = apigwv2.HttpRoute(
             self,
@@ -143,7 +145,7 @@ class Endpoint(Construct):
             route_key=apigwv2.HttpRouteKey.with_(route.path, method),
             integration=HttpLambdaIntegration(
                 "Integration",
-                self.handler.function,
+                self.handler.target,
                 payload_format_version=apigwv2.PayloadFormatVersion.VERSION_2_0,
             ),
         )
@@ -155,7 +157,7 @@ class Endpoint(Construct):
                     reason="RealWorld sends `Authorization: Token <jwt>`, which API Gateway's JWT "
                     "authorizer does not parse (it wants `Bearer`), and optional-auth routes must "
                     "also run anonymously: the function verifies the Cognito token itself "
-                    "(conduit.auth), against the pool's JWKS, on every route that needs it.",
+                    "(conduit.auth), with the pool's keys, on every route that needs it.",
                 ),
             ],
             apply_to_children=True,

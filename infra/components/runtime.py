@@ -2,22 +2,25 @@
 
 Python 3.13 on arm64, the shared-code and dependency layers and the `functions/` code (each with
 its 3.13 bytecode, see infra.bytecode), X-Ray tracing, a log group kept a month, and an
-environment and role holding only what it is granted.
+environment and role holding only what it is granted. Functions that verify tokens also get
+the user pool's signing keys, read once the pool exists by a deploy-time custom resource
+(functions/deploy/signing_keys.py), so no cold start fetches them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import CustomResource, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
+from conduit.auth import MAX_SHIPPED_KEYS_BYTES
 from conduit.resources import Table, UserPool, powertools_env
-from conduit.routes import Grant
+from conduit.routes import SIGNING_KEYS_HANDLER, Grant
 from contract import openapi
 from infra import bytecode, layers
 from infra.bundling import compiled_code
@@ -35,6 +38,15 @@ ARCHITECTURE = lambda_.Architecture.ARM_64
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 #: Lambda's limit on function names.
 MAX_FUNCTION_NAME = 64
+#: What the API invokes when the stage runs SnapStart: the function's latest published version.
+LIVE_ALIAS = "live"
+#: Lambda's limit on a function's environment: all names and values together.
+MAX_ENVIRONMENT_BYTES = 4096
+#: The longest user pool and app client ids Cognito issues (its API's length limits).
+MAX_POOL_ID_CHARS = 55
+MAX_CLIENT_ID_CHARS = 128
+#: The deploy-time reader of the pool's signing keys (functions/deploy/signing_keys.py).
+SIGNING_KEYS_NAME = "SigningKeys"
 
 
 class Runtime(Construct):
@@ -81,6 +93,35 @@ class Runtime(Construct):
         openapi.publish()
         self.code = compiled_code(FUNCTIONS_DIR, interpreter)
         self._function_names: set[str] = set()
+        self._signing_keys: CustomResource | None = None
+
+    @property
+    def signing_keys(self) -> str:
+        """The pool's signing keys as `conduit.auth` reads them: read at deploy time, once."""
+        if self._signing_keys is None:
+            reader = self.function(
+                self,
+                SIGNING_KEYS_NAME,
+                name=SIGNING_KEYS_NAME,
+                handler=SIGNING_KEYS_HANDLER,
+                description="deploy-time reader of the user pool's signing keys",
+                memory_mb=128,
+                timeout_seconds=60,
+                grants=(),
+                tables=(),
+                user_pool=False,
+            )
+            provider = self.identity.user_pool.user_pool_provider_url  # cognito-idp.<region>.../<pool id>
+            self._signing_keys = CustomResource(
+                self,
+                "SigningKeysOfThePool",
+                service_token=reader.function.function_arn,
+                resource_type="Custom::ConduitSigningKeys",
+                # A new pool (a new URL) reads its keys again; keys the pool adds later are
+                # fetched by the functions themselves, for the key id they do not know.
+                properties={"JwksUrl": f"https://{provider}/.well-known/jwks.json"},
+            )
+        return self._signing_keys.get_att_string("Keys")
 
     def function(
         self,
@@ -95,14 +136,19 @@ class Runtime(Construct):
         grants: Sequence[Grant],
         tables: Sequence[Table],
         user_pool: bool,
+        verifies_tokens: bool = False,
+        snap_start: bool = False,
     ) -> ConduitFunction:
-        """A function named `conduit-<stage>-<name>` that may use `tables` and, if asked, the pool."""
+        """A function named `conduit-<stage>-<name>` that may use `tables` and, if asked, the pool
+        (and its signing keys); with `snap_start`, published behind the `live` alias."""
         function_name = self.config.resource_name(name)
         if function_name in self._function_names:
             raise InfraError(
                 f"two functions are named {function_name!r}: route and worker names must all be different"
             )
         self._function_names.add(function_name)
+        environment = self._environment(tables, user_pool, verifies_tokens)
+        self._check_environment_size(function_name, environment, tables)
         return ConduitFunction(
             scope,
             construct_id,
@@ -112,7 +158,8 @@ class Runtime(Construct):
             description=f"Conduit {description} ({self.config.stage})",
             memory_mb=memory_mb,
             timeout_seconds=timeout_seconds,
-            environment=self._environment(tables, user_pool),
+            environment=environment,
+            snap_start=snap_start,
             statements=[
                 iam.PolicyStatement(actions=list(s.actions), resources=list(s.resources))
                 for s in grant_statements(
@@ -121,7 +168,7 @@ class Runtime(Construct):
             ],
         )
 
-    def _environment(self, tables: Sequence[Table], user_pool: bool) -> dict[str, str]:
+    def _environment(self, tables: Sequence[Table], user_pool: bool, verifies_tokens: bool) -> dict[str, str]:
         """Powertools settings plus only the resources the function uses (conduit.settings reads them)."""
         environment = powertools_env(self.config.stage, self.config.log_level)
         for table in tables:
@@ -130,7 +177,33 @@ class Runtime(Construct):
             pool = self.identity.declaration
             environment[pool.pool_id_env_var] = self.identity.user_pool.user_pool_id
             environment[pool.client_id_env_var] = self.identity.client.user_pool_client_id
+        if verifies_tokens:
+            environment[self.identity.declaration.keys_env_var] = self.signing_keys
         return environment
+
+    def _check_environment_size(
+        self, function_name: str, environment: dict[str, str], tables: Sequence[Table]
+    ) -> None:
+        """Lambda refuses an environment over 4 KB only at deploy time: refuse it at synth, with
+        the values not known yet (ids, the keys) taken at their largest."""
+        pool = self.identity.declaration
+        largest = {
+            pool.pool_id_env_var: MAX_POOL_ID_CHARS,
+            pool.client_id_env_var: MAX_CLIENT_ID_CHARS,
+            pool.keys_env_var: MAX_SHIPPED_KEYS_BYTES,
+        }
+        overrides = self.config.table_overrides
+        for table in tables:
+            override = overrides.get(table.key)
+            largest[table.env_var] = len(
+                override.table_name if override else table.physical_name(self.config.stage)
+            )
+        size = sum(len(name) + largest.get(name, len(value)) for name, value in environment.items())
+        if size > MAX_ENVIRONMENT_BYTES:
+            raise InfraError(
+                f"the environment of {function_name} may take {size} bytes, over Lambda's "
+                f"{MAX_ENVIRONMENT_BYTES}: shorten the overridden table names"
+            )
 
     def _table_arn(self, table: Table) -> str:
         return self.data.table(table).table_arn
@@ -170,6 +243,7 @@ class ConduitFunction(Construct):
         timeout_seconds: int,
         environment: dict[str, str],
         statements: Sequence[iam.PolicyStatement],
+        snap_start: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         _check_function_name(function_name)
@@ -195,7 +269,7 @@ class ConduitFunction(Construct):
             layers=runtime.layers,
             # Memory and timeout come from the function's declaration in conduit.routes, where
             # the defaults are explained: 512 MB because Lambda gives CPU in proportion to memory
-            # and the cold start (imports, JWKS fetch) is CPU bound, while a request does a few
+            # and a cold start (its imports) is CPU bound, while a request does a few
             # DynamoDB calls; 10 s for a route, far above its p99 yet below API Gateway's 30 s
             # integration timeout so a stuck call fails as a function error, not a gateway one;
             # 300 s for a stream worker, which fans an article out to every follower.
@@ -204,6 +278,19 @@ class ConduitFunction(Construct):
             tracing=lambda_.Tracing.ACTIVE,
             log_group=self.log_group,
             environment=environment,
+            # A snapshot of the initialised function (conduit.snapstart warms it first) is taken
+            # when a version is published; cold starts restore it instead of running init.
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if snap_start else None,
+            # A replaced version is deleted, so its cached snapshot stops being billed.
+            current_version_options=lambda_.VersionOptions(removal_policy=RemovalPolicy.DESTROY)
+            if snap_start
+            else None,
+        )
+        #: What callers invoke: the `live` alias of the latest version with SnapStart, else $LATEST.
+        self.target: lambda_.IFunction = (
+            lambda_.Alias(self, "Live", alias_name=LIVE_ALIAS, version=self.function.current_version)
+            if snap_start
+            else self.function
         )
         for statement in statements:
             self.function.add_to_role_policy(statement)

@@ -89,3 +89,41 @@ def test_the_pricing_file_loads_and_is_dated():
     assert pricing.date
     assert pricing.api_gateway_per_million == 1.0
     assert pricing.lambda_per_million == 0.2
+
+
+SNAPSTART = cost.Pricing(
+    **{
+        **PRICING.__dict__,
+        "cold_start_fraction": 0.5,
+        "snapstart_cache_gb_second": 0.000001,
+        "snapstart_restore_per_gb": 0.0001,
+        "seconds_per_month": 1_000_000,
+    }
+)
+
+
+def test_with_snapstart_a_cold_start_is_billed_per_gb_restored_not_by_its_init_time():
+    on = cost.usd_per_million(endpoint(memory_mb=2048, init_ms=1000.0), SNAPSTART, snap_start=True)
+    off = cost.usd_per_million(endpoint(memory_mb=2048, init_ms=1000.0), SNAPSTART, snap_start=False)
+
+    assert on["snapstart_restores"] == pytest.approx(0.5 * 1e6 * 2 * 0.0001)  # 500k restores of 2 GB
+    assert off["lambda_duration"] - on["lambda_duration"] == pytest.approx(2 * 0.5 * 1 * 0.00001 * 1e6)
+    assert "snapstart_restores" not in off
+
+
+def test_a_stage_without_snapstart_pays_nothing_while_idle():
+    assert cost.snapstart_cache_per_month([512] * 20, SNAPSTART, snap_start=False) == 0.0
+
+
+def test_a_stage_with_snapstart_pays_for_every_functions_snapshot_all_month():
+    monthly = cost.snapstart_cache_per_month([512, 1536], SNAPSTART, snap_start=True)
+
+    assert monthly == pytest.approx(2 * 1_000_000 * 0.000001)  # 2 GB cached for the month
+
+
+def test_the_pricing_file_states_snapstarts_prices():
+    pricing = cost.load_pricing()
+
+    assert pricing.snapstart_cache_gb_second > 0
+    assert pricing.snapstart_restore_per_gb > 0
+    assert pricing.seconds_per_month == 30 * 24 * 3600

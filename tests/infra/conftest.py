@@ -151,6 +151,12 @@ def table_id(template: Template, table: Table) -> str:
     return logical_id
 
 
+def signing_keys_id(template: Template) -> str:
+    """The custom resource that reads the pool's signing keys at deploy time."""
+    logical_id, _ = only(template.find_resources("Custom::ConduitSigningKeys"))
+    return logical_id
+
+
 def user_pool_id(template: Template) -> str:
     logical_id, _ = only(template.find_resources("AWS::Cognito::UserPool"))
     return logical_id

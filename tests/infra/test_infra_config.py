@@ -158,3 +158,29 @@ def test_override_of_a_streamed_table_needs_its_stream(tmp_path):
 def test_inconsistent_table_override_is_rejected(tmp_path, context):
     with pytest.raises(InfraError, match=r"tableOverride|tableStreamOverride|table name"):
         read(tmp_path, stage="prod", **context)
+
+
+def test_snapstart_is_on_for_the_stages_cdk_json_lists_and_off_for_personal_ones(tmp_path):
+    listed = cdk_json_context()["snapStartStages"]
+    assert listed == ["prod"]
+    assert read(tmp_path, stage="prod", snapStartStages=listed).snap_start is True
+    assert read(tmp_path, stage="dev-alice", snapStartStages=listed).snap_start is False
+
+
+@pytest.mark.parametrize(
+    ("stage", "value", "expected"), [("prod", "false", False), ("dev-alice", "true", True)]
+)
+def test_snapstart_context_wins_over_the_listed_stages(tmp_path, stage, value, expected):
+    config = read(tmp_path, stage=stage, snapStart=value, snapStartStages=["prod"])
+
+    assert config.snap_start is expected
+
+
+def test_unclear_snapstart_value_is_rejected(tmp_path):
+    with pytest.raises(InfraError, match=r"-c snapStart=sometimes.*use true or false"):
+        read(tmp_path, stage="dev-alice", snapStart="sometimes")
+
+
+def test_snapstart_stages_must_be_a_list_of_stage_names(tmp_path):
+    with pytest.raises(InfraError, match=r"`snapStartStages` in cdk\.json must be a list"):
+        read(tmp_path, stage="prod", snapStartStages="prod")

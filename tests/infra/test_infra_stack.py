@@ -15,7 +15,17 @@ from aws_cdk.assertions import Annotations, Match, Template
 
 from conduit.api.cors import CORS
 from conduit.resources import ARTICLES, FOLLOWS, TABLES, USER_POOL, Key, KeyType, Table, powertools_env
-from conduit.routes import ROUTES, WORKERS, Auth, Route, TableGrant, tables_used, uses_user_pool
+from conduit.routes import (
+    ROUTES,
+    SIGNING_KEYS_HANDLER,
+    WORKERS,
+    Auth,
+    Route,
+    TableGrant,
+    tables_used,
+    uses_user_pool,
+    verifies_tokens,
+)
 from infra.errors import InfraError
 from tests.infra.conftest import (
     CONFIGURED_CONTEXT,
@@ -31,6 +41,7 @@ from tests.infra.conftest import (
     grant_pairs,
     only,
     permission_pairs,
+    signing_keys_id,
     statements_of,
     table_id,
     user_pool_id,
@@ -106,11 +117,12 @@ def test_tables_and_user_pool_use_the_declared_physical_names(template):
 # --- functions and routes -------------------------------------------------------------------
 
 
-def test_there_is_one_function_per_route_and_per_worker(template):
+def test_there_is_one_function_per_route_and_per_worker_and_the_signing_keys_reader(template):
     handlers = sorted(
         f["Properties"]["Handler"] for f in template.find_resources("AWS::Lambda::Function").values()
     )
-    assert handlers == sorted([route.handler for route in ROUTES] + [worker.handler for worker in WORKERS])
+    declared = [route.handler for route in ROUTES] + [worker.handler for worker in WORKERS]
+    assert handlers == sorted([*declared, SIGNING_KEYS_HANDLER])
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
@@ -164,7 +176,7 @@ def test_every_function_logs_to_its_own_log_group_kept_one_month(template):
         f["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
         for f in template.find_resources("AWS::Lambda::Function").values()
     ]
-    assert len(set(used)) == len(ROUTES) + len(WORKERS)
+    assert len(set(used)) == len(ROUTES) + len(WORKERS) + 1  # and the signing keys reader
     # Besides the functions' groups, only the API's access log group.
     assert sorted(set(log_groups) - set(used)) == [access_log_group_id(template)]
     assert all(group["Properties"]["RetentionInDays"] == 30 for group in log_groups.values())
@@ -208,6 +220,8 @@ def expected_environment(template: Template, route: Route) -> dict[str, Any]:
     if uses_user_pool(route):
         expected[USER_POOL.pool_id_env_var] = {"Ref": user_pool_id(template)}
         expected[USER_POOL.client_id_env_var] = {"Ref": client_id(template)}
+    if verifies_tokens(route):
+        expected[USER_POOL.keys_env_var] = {"Fn::GetAtt": [signing_keys_id(template), "Keys"]}
     return expected
 
 
@@ -248,7 +262,7 @@ def test_each_function_has_a_role_of_its_own(template):
         f["Properties"]["Role"]["Fn::GetAtt"][0]
         for f in template.find_resources("AWS::Lambda::Function").values()
     ]
-    assert len(set(roles)) == len(ROUTES) + len(WORKERS)
+    assert len(set(roles)) == len(ROUTES) + len(WORKERS) + 1  # and the signing keys reader
 
 
 def test_route_added_to_the_declarations_gets_a_function_a_route_and_index_permissions(synth):

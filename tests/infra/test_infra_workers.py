@@ -94,8 +94,9 @@ def granted_tables(worker: StreamWorker) -> list[Table]:
 
 
 def expected_environment(template: Template, worker: StreamWorker) -> dict[str, Any]:
+    """Its granted tables, and its source tables: it tells a record's stream by their names."""
     expected: dict[str, Any] = dict(powertools_env(STAGE))
-    for table in granted_tables(worker):
+    for table in dict.fromkeys([*granted_tables(worker), *worker.sources]):
         expected[table.env_var] = {"Ref": table_id(template, table)}
     return expected
 
@@ -131,7 +132,7 @@ def test_worker_memory_and_timeout_come_from_its_declaration(template, worker):
 
 
 @each_worker
-def test_worker_environment_names_only_the_tables_it_is_granted(template, worker):
+def test_worker_environment_names_only_its_sources_and_the_tables_it_is_granted(template, worker):
     variables = function(template, worker.name)["Properties"]["Environment"]["Variables"]
     assert variables == expected_environment(template, worker)
 

@@ -132,6 +132,8 @@ class UserPool:
     key: str = "users"
     pool_id_env_var: str = "USER_POOL_ID"
     client_id_env_var: str = "USER_POOL_CLIENT_ID"
+    #: The pool's RS256 public keys, resolved at deploy time (conduit.auth verifies tokens with them).
+    keys_env_var: str = "USER_POOL_JWKS"
     password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
     # Frontends keep the RealWorld token for a whole visit; Cognito allows at most one day.
     access_token_validity_minutes: int = 24 * 60

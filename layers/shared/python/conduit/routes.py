@@ -373,13 +373,24 @@ WORKERS: tuple[StreamWorker, ...] = (
 
 ROUTES_BY_NAME: dict[str, Route] = {r.name: r for r in ROUTES}
 
+#: Not a route: the deploy-time custom resource that reads the user pool's signing keys into
+#: the environment of every function that verifies tokens (infra/components/runtime.py).
+SIGNING_KEYS_HANDLER = "deploy.signing_keys.handler"
+
 
 def tables_used(declared: Route | StreamWorker) -> tuple[Table, ...]:
-    """The tables a function is granted, in grant order: only theirs reach its environment."""
-    return tuple(dict.fromkeys(g.table for g in declared.grants if isinstance(g, TableGrant)))
+    """The tables a function is granted, in grant order (and a worker's source tables, whose
+    names tell it which stream a record comes from): only theirs reach its environment."""
+    granted = [g.table for g in declared.grants if isinstance(g, TableGrant)]
+    sources = list(declared.sources) if isinstance(declared, StreamWorker) else []
+    return tuple(dict.fromkeys([*granted, *sources]))
+
+
+def verifies_tokens(declared: Route | StreamWorker) -> bool:
+    """Whether a function checks tokens: it is given the pool's signing keys (conduit.auth)."""
+    return isinstance(declared, Route) and declared.auth is not Auth.NONE
 
 
 def uses_user_pool(declared: Route | StreamWorker) -> bool:
     """Whether a function needs the pool's ids: to verify tokens, or to call Cognito."""
-    verifies_tokens = isinstance(declared, Route) and declared.auth is not Auth.NONE
-    return verifies_tokens or any(isinstance(g, UserPoolGrant) for g in declared.grants)
+    return verifies_tokens(declared) or any(isinstance(g, UserPoolGrant) for g in declared.grants)

@@ -20,6 +20,8 @@ class UserPoolSettings:
     pool_id: str
     client_id: str
     jwks_url_override: str | None
+    #: The pool's signing keys as the deploy resolved them (conduit.auth.shippable_key_set).
+    shipped_keys: str | None = None
 
     @property
     def issuer(self) -> str:
@@ -53,6 +55,7 @@ def user_pool() -> UserPoolSettings:
         pool_id=_required(USER_POOL.pool_id_env_var),
         client_id=_required(USER_POOL.client_id_env_var),
         jwks_url_override=os.environ.get(JWKS_URL_ENV_VAR) or None,
+        shipped_keys=os.environ.get(USER_POOL.keys_env_var) or None,
     )
 
 

@@ -50,7 +50,27 @@ def table_meta(table: Table) -> Any:
 
 
 _shared: Connection | None = None
+_session: Any = None
 _creating = threading.Lock()
+
+
+def create_client(service: str) -> Any:
+    """A botocore client with the retry settings of every function, made from one botocore
+    session for all: a second session (boto3's, say) would load botocore's endpoint and
+    partition data again, about 60 ms of CPU on a cold start's first call to that service
+    (bench/coldstart.py, `cognito_client`). Under the lock: client creation is not thread-safe."""
+    with _creating:
+        return _created(service)
+
+
+def _created(service: str, options: Any = None) -> Any:
+    global _session
+    from botocore.session import get_session
+
+    if _session is None:
+        _session = get_session()
+    config = retries.config() if options is None else retries.config().merge(options)
+    return aws_calls.track(retries.watch(_session.create_client(service, settings.region(), config=config)))
 
 
 def connection() -> Connection:
@@ -64,23 +84,18 @@ def connection() -> Connection:
         with _creating:
             if _shared is None:
                 from botocore.config import Config
-                from botocore.session import get_session
 
                 created = Connection(region=settings.region())
                 options = Config(parameter_validation=False, max_pool_connections=_MAX_POOL_CONNECTIONS)
-                client = get_session().create_client(
-                    "dynamodb", settings.region(), config=retries.config().merge(options)
-                )
-                created._client = client  # see Record._get_connection
-                aws_calls.track(retries.watch(client))
+                created._client = _created("dynamodb", options)  # see Record._get_connection
                 _shared = created
     return _shared
 
 
 def reset() -> None:
-    """Forget the shared client (tests that change its settings)."""
-    global _shared
-    _shared = None
+    """Forget the shared client and session (tests that change their settings)."""
+    global _shared, _session
+    _shared = _session = None
 
 
 class Record(Model):

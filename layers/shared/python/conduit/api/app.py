@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from conduit import aws_calls, retries
+from conduit import aws_calls, retries, snapstart
+from conduit.api import init_done
+from conduit.api.events import HttpEvent
 from conduit.auth import Caller, authenticate
 from conduit.errors import ConduitError, ServiceUnavailable, ValidationFailed
 from conduit.observability import logger, metrics
@@ -101,7 +102,7 @@ def no_content() -> HttpResponse:
     return HttpResponse(204)
 
 
-def _body(event: APIGatewayProxyEventV2) -> str | None:
+def _body(event: HttpEvent) -> str | None:
     try:
         return event.decoded_body
     except (UnicodeDecodeError, ValueError):
@@ -113,7 +114,7 @@ def _refused(error: ConduitError) -> HttpResponse:
     return HttpResponse(error.status_code, {"errors": error.errors}, headers)
 
 
-def _idempotency_key(route: Route, event: APIGatewayProxyEventV2) -> str | None:
+def _idempotency_key(route: Route, event: HttpEvent) -> str | None:
     raw = event.headers.get("idempotency-key") if route.accepts_idempotency_key else None
     if raw is None:
         return None
@@ -132,7 +133,7 @@ def _compared(body: str | None) -> Any:
 
 
 def _respond(
-    route: Route, view: View, replay: Replay, event: APIGatewayProxyEventV2, context: LambdaContext
+    route: Route, view: View, replay: Replay, event: HttpEvent, context: LambdaContext
 ) -> HttpResponse:
     try:
         caller = authenticate(route.auth, event.headers.get("authorization"))
@@ -175,14 +176,16 @@ def _respond(
 def lambda_handler(route_name: str, view: View, replay: Replay = Replay()) -> LambdaHandler:
     """Build the Lambda entry point of one route from its route-table entry."""
     route: Route = ROUTES_BY_NAME[route_name]
+    snapstart.prepare(route)
+    init_done()  # see conduit.api: the collector was paused for init
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
     @metrics.log_metrics(capture_cold_start_metric=True)
-    @event_source(data_class=APIGatewayProxyEventV2)
-    def handler(event: APIGatewayProxyEventV2, context: LambdaContext) -> dict[str, Any]:
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         started = time.perf_counter()
+        http = HttpEvent.of(event)
         with aws_calls.tallying() as calls, retries.budget(context.get_remaining_time_in_millis() / 1000):
-            response = _respond(route, view, replay, event, context)
+            response = _respond(route, view, replay, http, context)
         logger.info(
             "request handled",
             extra={
@@ -193,7 +196,7 @@ def lambda_handler(route_name: str, view: View, replay: Replay = Replay()) -> La
             },
         )
         result = response.to_result()
-        result["headers"][REQUEST_ID_HEADER] = event.request_context.request_id
+        result["headers"][REQUEST_ID_HEADER] = http.request_id
         return result
 
     entry_point: LambdaHandler = handler

@@ -17,16 +17,16 @@ import json
 from functools import cache
 from typing import Any
 
-from conduit import aws_calls, retries, settings
+from conduit import settings
 from conduit.errors import Unauthorized, ValidationFailed
 
 
 @cache
 def _client() -> Any:
-    import boto3
+    from conduit.storage import create_client
 
-    client = boto3.client("cognito-idp", region_name=settings.user_pool().region, config=retries.config())
-    return aws_calls.track(retries.watch(client))
+    # Every route that calls Cognito reads DynamoDB too: one botocore session for both.
+    return create_client("cognito-idp")
 
 
 def reset() -> None:
