@@ -197,10 +197,22 @@ def cost_model(results: dict[str, Any]) -> dict[str, Any]:
         for route, row in primary.items()
     }
     per_endpoint = {route: cost.usd_per_million(c, pricing) for route, c in costs.items()}
+    from conduit.api.caching import cacheable
+
+    cacheable_routes = {route for route in costs if cacheable(ROUTES_BY_NAME[route])}
     return {
         "pricing_date": pricing.date,
         "mix": COST_MIX,
         "mix_usd_per_million": cost.mix_usd_per_million(COST_MIX, costs, pricing),
+        "edge": {
+            "anonymous_share": pricing.edge_anonymous_share,
+            "hit_ratio": pricing.edge_hit_ratio,
+            "cacheable_routes": sorted(cacheable_routes),
+            "mix_usd_per_million": cost.edge_mix_usd_per_million(COST_MIX, costs, pricing, cacheable_routes),
+        },
+        "worker_write_units": {
+            row["route"]: row.get("worker_write_units", 0.0) for row in results["endpoints"] if row["route"] in COST_MIX
+        },
         "per_endpoint_usd_per_million": per_endpoint,
         "billed_ms": {route: cost.duration_ms(c, pricing) for route, c in costs.items()},
     }

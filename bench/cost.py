@@ -24,9 +24,12 @@ class Pricing:
     lambda_per_million: float
     read_unit_per_million: float
     write_unit_per_million: float
+    cloudfront_per_million: float
     dynamodb_round_trip_ms: float
     cognito_round_trip_ms: float
     cold_start_fraction: float
+    edge_anonymous_share: float
+    edge_hit_ratio: float
 
     @classmethod
     def from_document(cls, document: dict[str, Any]) -> Pricing:
@@ -38,9 +41,12 @@ class Pricing:
             lambda_per_million=float(document["lambda_per_million_requests"]),
             read_unit_per_million=float(document["dynamodb_on_demand_per_million_read_request_units"]),
             write_unit_per_million=float(document["dynamodb_on_demand_per_million_write_request_units"]),
+            cloudfront_per_million=float(document["cloudfront_https_per_million_requests"]),
             dynamodb_round_trip_ms=float(assumptions["dynamodb_round_trip_ms"]),
             cognito_round_trip_ms=float(assumptions["cognito_round_trip_ms"]),
             cold_start_fraction=float(assumptions["cold_start_fraction"]),
+            edge_anonymous_share=float(assumptions["edge_anonymous_share"]),
+            edge_hit_ratio=float(assumptions["edge_hit_ratio"]),
         )
 
 
@@ -97,4 +103,26 @@ def mix_usd_per_million(
     for name, weight in mix.items():
         for part, usd in usd_per_million(costs[name], pricing).items():
             totals[part] = totals.get(part, 0.0) + usd * weight / weight_sum
+    return totals
+
+
+def edge_mix_usd_per_million(
+    mix: dict[str, float],
+    costs: dict[str, EndpointCost],
+    pricing: Pricing,
+    cacheable: set[str],
+    anonymous_share: float | None = None,
+    hit_ratio: float | None = None,
+) -> dict[str, float]:
+    """The same mix behind the CDN: every request pays its request fee, and of the `cacheable`
+    routes' requests the anonymous share is answered from the cache at the hit ratio, costing
+    nothing at the origin."""
+    share = pricing.edge_anonymous_share if anonymous_share is None else anonymous_share
+    hits = pricing.edge_hit_ratio if hit_ratio is None else hit_ratio
+    served = {name: weight * (1 - share * hits) if name in cacheable else weight for name, weight in mix.items()}
+    origin = mix_usd_per_million(served, costs, pricing)
+    scale = sum(served.values()) / sum(mix.values())  # the origin sees this share of requests
+    totals = {part: usd * scale for part, usd in origin.items() if part != "total"}
+    totals["cloudfront_requests"] = pricing.cloudfront_per_million
+    totals["total"] = sum(totals.values())
     return totals

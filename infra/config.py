@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conduit.resources import APP_NAME, TABLES
+from conduit.resources import APP_NAME, DEFAULT_CELEBRITY_FOLLOWERS, TABLES
 from infra import layers
 from infra.errors import InfraError
 
@@ -24,6 +24,12 @@ LOG_LEVEL_KEY = "logLevel"
 THROTTLE_RATE_KEY = "throttleRate"
 THROTTLE_BURST_KEY = "throttleBurst"
 ALARM_EMAIL_KEY = "alarmEmail"
+#: `-c cdn=true` puts a CloudFront distribution in front of the API; the stages listed in
+#: cdk.json's `cdnStages` (`prod`) always get one.
+CDN_KEY = "cdn"
+CDN_STAGES_KEY = "cdnStages"
+#: Followers from which an author's articles are pulled into feeds rather than pushed.
+CELEBRITY_FOLLOWERS_KEY = "celebrityFollowers"
 #: `-c tableOverride.<key>=<table name>` (and, for a table with a stream,
 #: `-c tableStreamOverride.<key>=<stream ARN>`): run the stage on an existing table, e.g. one
 #: restored from a point-in-time backup (docs/operations.md).
@@ -74,6 +80,10 @@ class StageConfig:
     alarm_email: str | None = None
     #: Table key -> existing table the stage uses instead of creating its own.
     table_overrides: dict[str, TableOverride] = field(default_factory=dict)
+    #: A CloudFront distribution caches anonymous reads in front of the API (`-c cdn=true`).
+    cdn: bool = False
+    #: The celebrity threshold of the feed hybrid (`-c celebrityFollowers=...`, docs/scaling.md).
+    celebrity_followers: int = DEFAULT_CELEBRITY_FOLLOWERS
 
     @property
     def stack_name(self) -> str:
@@ -100,6 +110,10 @@ class StageConfig:
             ),
             alarm_email=_email(context(ALARM_EMAIL_KEY)),
             table_overrides=_table_overrides(context),
+            cdn=_flag(CDN_KEY, context(CDN_KEY)) or stage in _stage_list(CDN_STAGES_KEY, context(CDN_STAGES_KEY)),
+            celebrity_followers=_positive_int(
+                CELEBRITY_FOLLOWERS_KEY, context(CELEBRITY_FOLLOWERS_KEY), DEFAULT_CELEBRITY_FOLLOWERS
+            ),
         )
 
 
@@ -125,10 +139,14 @@ def _flag(key: str, value: object) -> bool:
 
 
 def _protected_stages(value: object) -> frozenset[str]:
+    return _stage_list(PROTECTED_STAGES_KEY, value)
+
+
+def _stage_list(key: str, value: object) -> frozenset[str]:
     if value is None:
         return frozenset()
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InfraError(f"`{PROTECTED_STAGES_KEY}` in cdk.json must be a list of stage names")
+        raise InfraError(f"`{key}` in cdk.json must be a list of stage names")
     return frozenset(value)
 
 

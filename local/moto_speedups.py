@@ -10,9 +10,10 @@ partition. Here the query sees only that partition (GSI queries are left as they
 TransactWriteItems: moto keeps a transaction atomic by deep-copying every table the
 transaction touches, once per item, and putting the copies back if an item fails. Only the
 items a transaction names can change, so the snapshot here copies the table's containers
-(references) and deep-copies only those items and the stream shard's record list, so a failed
-transaction also leaves no stream records behind. Requests reach moto one at a time (see
-`local.emulator`), so nothing else changes a table meanwhile.
+(references) and deep-copies only those items. The stream shard stays the same object (a
+reader's shard iterator holds it: a copy put back would leave every later record unseen); a
+failed transaction's records are cut off its end instead, so it leaves none behind. Requests
+reach moto one at a time (see `local.emulator`), so nothing else changes a table meanwhile.
 """
 
 from __future__ import annotations
@@ -103,11 +104,6 @@ def _install_cheap_rollback() -> None:
                 clone.items[hash_value][range_value] = copy.deepcopy(item)
             else:
                 clone.items[hash_value] = copy.deepcopy(item)  # type: ignore[arg-type]
-        if table.stream_shard is not None:
-            shard = copy.copy(table.stream_shard)
-            shard.items = list(table.stream_shard.items)
-            shard.table = clone
-            clone.stream_shard = shard
         return clone
 
     class _SnapshotOnce:
@@ -125,9 +121,15 @@ def _install_cheap_rollback() -> None:
             return copy.deepcopy(value, memo)
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        shards = [t.stream_shard for t in self.tables.values() if t.stream_shard is not None]
+        lengths = [len(shard.items) for shard in shards]
         setattr(models, "copy", _SnapshotOnce(targets(transact_items)))  # noqa: B010 - moto's module global
         try:
             original(self, transact_items)
+        except Exception:
+            for shard, length in zip(shards, lengths, strict=True):
+                del shard.items[length:]  # the failed transaction's records
+            raise
         finally:
             setattr(models, "copy", copy)  # noqa: B010
 

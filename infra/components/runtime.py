@@ -8,7 +8,7 @@ environment and role holding only what it is granted.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
@@ -84,8 +84,10 @@ class Runtime(Construct):
         grants: Sequence[Grant],
         tables: Sequence[Table],
         user_pool: bool,
+        settings: Mapping[str, str] | None = None,
     ) -> ConduitFunction:
-        """A function named `conduit-<stage>-<name>` that may use `tables` and, if asked, the pool."""
+        """A function named `conduit-<stage>-<name>` that may use `tables` and, if asked, the
+        pool; `settings` are further environment variables it reads."""
         function_name = self.config.resource_name(name)
         if function_name in self._function_names:
             raise InfraError(
@@ -101,7 +103,7 @@ class Runtime(Construct):
             description=f"Conduit {description} ({self.config.stage})",
             memory_mb=memory_mb,
             timeout_seconds=timeout_seconds,
-            environment=self._environment(tables, user_pool),
+            environment={**self._environment(tables, user_pool), **(settings or {})},
             statements=[
                 iam.PolicyStatement(actions=list(s.actions), resources=list(s.resources))
                 for s in grant_statements(

@@ -21,7 +21,7 @@ from aws_cdk import aws_sqs as sqs
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
-from conduit.resources import Table
+from conduit.resources import CELEBRITY_FOLLOWERS_ENV_VAR, Table
 from conduit.routes import StreamWorker, tables_used, uses_user_pool
 from infra.components.data import table_construct_id
 from infra.components.runtime import Runtime
@@ -78,6 +78,7 @@ class Worker(Construct):
             grants=worker.grants,
             tables=tables_used(worker),
             user_pool=uses_user_pool(worker),
+            settings={CELEBRITY_FOLLOWERS_ENV_VAR: str(config.celebrity_followers)},
         )
         self.dead_letter_queue = sqs.Queue(
             self,
@@ -120,6 +121,7 @@ class Worker(Construct):
                 on_failure=on_failure,
                 max_record_age=MAX_RECORD_AGE,
                 parallelization_factor=PARALLELIZATION_FACTOR,
+                max_batching_window=Duration.seconds(worker.batching_window_seconds),
             )
 
 

@@ -14,8 +14,9 @@ again (about 80 ms apiece), so the first request touching six models paid for si
 from __future__ import annotations
 
 import contextvars
+import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -88,12 +89,23 @@ def conflicted(error: TransactWriteError) -> bool:
     return any(r is not None and r.code == "ConditionalCheckFailed" for r in error.cancellation_reasons or [])
 
 
+def failed_conditions(error: TransactWriteError) -> list[bool]:
+    """Per item of a cancelled transaction, in the order staged: did its condition fail?"""
+    return [r is not None and r.code == "ConditionalCheckFailed" for r in error.cancellation_reasons or []]
+
+
+def transact(write: Callable[[TransactWrite], None]) -> None:
+    """Run one transaction built by `write`; a cancellation is raised as `TransactWriteError`
+    (see `conflicted`). Every transaction goes through here or `commit_once`."""
+    with TransactWrite(connection=connection()) as transaction:
+        write(transaction)
+
+
 def commit_once(write: Callable[[TransactWrite], None]) -> bool:
     """Run one transaction built by `write`; False when a condition says there was nothing
     to do (already applied, or the item it depends on is gone)."""
     try:
-        with TransactWrite(connection=connection()) as transaction:
-            write(transaction)
+        transact(write)
     except TransactWriteError as error:
         if conflicted(error):
             return False
@@ -116,3 +128,27 @@ def together(*calls: Callable[[], Any]) -> list[Any]:
         # Each call in a copy of the caller's context: its AWS calls count for this request.
         futures = [pool.submit(contextvars.copy_context().run, run, call) for call in calls]
         return [future.result() for future in futures]
+
+
+def each(call: Callable[[Any], Any], items: Iterable[Any], width: int = 8) -> list[Any]:
+    """`call` on every item, `width` at a time (the stream worker's many small writes)."""
+    with ThreadPoolExecutor(max_workers=width) as pool:
+        futures = [pool.submit(contextvars.copy_context().run, call, item) for item in items]
+        return [future.result() for future in futures]
+
+
+def share(wanted: int, sources: int) -> int:
+    """Entries to read from each of `sources` partitions for the newest `wanted` of their
+    merge: the mean share and 2.5 standard deviations of it (about 1 page in 200 needs a
+    second round), never more than `wanted`."""
+    if sources <= 1:
+        return wanted
+    mean = wanted / sources
+    return min(wanted, math.ceil(mean + 2.5 * math.sqrt(mean)) + 1)
+
+
+def run_rounds(rounds: Callable[[], list[Callable[[], Any]]]) -> None:
+    """Call `rounds()` for the next round's calls until it has none; each round runs its calls
+    side by side (one round trip)."""
+    while calls := rounds():
+        together(*calls)

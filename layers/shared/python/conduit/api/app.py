@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2,
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from conduit import aws_calls
+from conduit.api import caching
 from conduit.auth import Caller, authenticate
 from conduit.errors import ConduitError, ValidationFailed
 from conduit.observability import logger, metrics
@@ -101,6 +102,22 @@ def _respond(route: Route, view: View, event: APIGatewayProxyEventV2) -> HttpRes
         return HttpResponse(500, {"errors": {"server": ["internal error"]}})
 
 
+def _cached(route: Route, event: APIGatewayProxyEventV2, result: dict[str, Any]) -> dict[str, Any]:
+    """Add the caching headers (`conduit.api.caching`); a `GET` whose `If-None-Match` names the
+    answer's `ETag` gets `304` with no body."""
+    headers = dict(result.get("headers") or {})
+    status = int(result["statusCode"])
+    headers["Cache-Control"] = caching.cache_control(route, "authorization" in event.headers, status)
+    if route.method != "GET" or status != 200:
+        return {**result, "headers": headers}
+    tag = caching.etag(str(result.get("body") or ""))
+    headers.update({"ETag": tag, "Vary": "Authorization"})
+    if caching.matches(event.headers.get("if-none-match"), tag):
+        headers.pop("Content-Type", None)
+        return {"statusCode": 304, "headers": headers, "body": ""}
+    return {**result, "headers": headers}
+
+
 def lambda_handler(route_name: str, view: View) -> LambdaHandler:
     """Build the Lambda entry point of one route from its route-table entry."""
     route: Route = ROUTES_BY_NAME[route_name]
@@ -111,17 +128,17 @@ def lambda_handler(route_name: str, view: View) -> LambdaHandler:
     def handler(event: APIGatewayProxyEventV2, context: LambdaContext) -> dict[str, Any]:
         started = time.perf_counter()
         with aws_calls.tallying() as calls:
-            response = _respond(route, view, event)
+            result = _cached(route, event, _respond(route, view, event).to_result())
         logger.info(
             "request handled",
             extra={
                 "route": route.route_key,
-                "status": response.status,
+                "status": result["statusCode"],
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 "aws": calls.summary(),
             },
         )
-        return response.to_result()
+        return result
 
     entry_point: LambdaHandler = handler
     return entry_point
