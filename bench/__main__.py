@@ -141,6 +141,7 @@ def emulator_sections(quick: bool, results: dict[str, Any]) -> dict[str, Any]:
                 row["exceeds_doc"] = row["dynamodb_round_trips"] + row["extra_query_pages"] > stated.high
             out["endpoints"] = costs
             out["scaling"] = requests.scaling(driver)
+            out["shared_keys"] = requests.shared_keys(driver)
             results["timings_s"]["endpoints_and_scaling"] = round(time.perf_counter() - t, 1)
             t = time.perf_counter()
             reset_world(world)
@@ -211,7 +212,9 @@ def cost_model(results: dict[str, Any]) -> dict[str, Any]:
             "mix_usd_per_million": cost.edge_mix_usd_per_million(COST_MIX, costs, pricing, cacheable_routes),
         },
         "worker_write_units": {
-            row["route"]: row.get("worker_write_units", 0.0) for row in results["endpoints"] if row["route"] in COST_MIX
+            row["route"]: row.get("worker_write_units", 0.0)
+            for row in results["endpoints"]
+            if row["route"] in COST_MIX
         },
         "per_endpoint_usd_per_million": per_endpoint,
         "billed_ms": {route: cost.duration_ms(c, pricing) for route, c in costs.items()},

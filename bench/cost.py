@@ -119,7 +119,9 @@ def edge_mix_usd_per_million(
     nothing at the origin."""
     share = pricing.edge_anonymous_share if anonymous_share is None else anonymous_share
     hits = pricing.edge_hit_ratio if hit_ratio is None else hit_ratio
-    served = {name: weight * (1 - share * hits) if name in cacheable else weight for name, weight in mix.items()}
+    served = {
+        name: weight * (1 - share * hits) if name in cacheable else weight for name, weight in mix.items()
+    }
     origin = mix_usd_per_million(served, costs, pricing)
     scale = sum(served.values()) / sum(mix.values())  # the origin sees this share of requests
     totals = {part: usd * scale for part, usd in origin.items() if part != "total"}

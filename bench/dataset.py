@@ -36,7 +36,6 @@ from conduit.listings.store import (
     PULL_PREFIX,
     STATS_SK,
     ListingItem,
-    author_key,
     author_lists,
     card_entry,
     favorites_key,
@@ -48,7 +47,16 @@ from conduit.listings.store import (
     site_lists,
 )
 from conduit.profiles.store import FollowRecord
-from conduit.resources import ARTICLES, COMMENTS, FAVORITES, FOLLOWS, LISTINGS, PULLED_CELEBRITIES_MAX, USERS, Table
+from conduit.resources import (
+    ARTICLES,
+    COMMENTS,
+    FAVORITES,
+    FOLLOWS,
+    LISTINGS,
+    PULLED_CELEBRITIES_MAX,
+    USERS,
+    Table,
+)
 from conduit.users.store import ClaimRecord, UserRecord
 
 DATA_DIR = Path(__file__).resolve().parent / ".data"
@@ -167,7 +175,9 @@ def _counter(key: str, total: int) -> dict[str, Any]:
 
 
 def _popularity(tag: str, total: int) -> dict[str, Any]:
-    item = ListingItem(site_base(tag), POPULARITY_SK, total=total, v=1, tag=tag, popularity=popularity_partition(tag))
+    item = ListingItem(
+        site_base(tag), POPULARITY_SK, total=total, v=1, tag=tag, popularity=popularity_partition(tag)
+    )
     return dict(item.serialize())
 
 
@@ -234,7 +244,9 @@ def generate(scale: Scale, path: Path) -> Meta:
     for follower, followed in followed_by.items():
         pulled = [a for a in followed if a in celebrities]
         for followee in followed:
-            edge = FollowRecord(follower, followee, created_at=now, fanout=None if followee in celebrities else followee)
+            edge = FollowRecord(
+                follower, followee, created_at=now, fanout=None if followee in celebrities else followee
+            )
             out.put(FOLLOWS, dict(edge.serialize()))
         for celebrity in pulled:
             out.put(LISTINGS, dict(ListingItem(feed_key(follower), PULL_PREFIX + celebrity).serialize()))
@@ -253,7 +265,10 @@ def generate(scale: Scale, path: Path) -> Meta:
             article = articles[index]
             out.put(FAVORITES, dict(favorite_record(user_id, article).serialize()))
             favorites_count[article.article_id] += 1
-            keys = [favorites_key(user_id), *filtered_favorites_lists(user_id, article.author_id, article.tags)]
+            keys = [
+                favorites_key(user_id),
+                *filtered_favorites_lists(user_id, article.author_id, article.tags),
+            ]
             for key in keys:
                 out.put(LISTINGS, dict(reference_entry(key, article.placement).serialize()))
                 totals[key] += 1
@@ -283,7 +298,9 @@ def generate(scale: Scale, path: Path) -> Meta:
         if count:
             item = FavoriteRecord(f"COUNT#{article.article_id}", "0", total=count, v=1)
             out.put(FAVORITES, dict(item.serialize()))
-        for key in author_lists(article.author_id, article.tags) + site_lists(article.article_id, article.tags):
+        for key in author_lists(article.author_id, article.tags) + site_lists(
+            article.article_id, article.tags
+        ):
             out.put(LISTINGS, dict(card_entry(key, article).serialize()))
             totals[key] += 1
         tag_uses.update(article.tags)

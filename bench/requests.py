@@ -400,3 +400,66 @@ def _time_baseline(
         "p50_ms": round(stats.percentile(samples, 50), 3),
         "p99_ms": round(stats.percentile(samples, 99), 3),
     }
+
+
+def shared_keys(driver: Driver) -> list[dict[str, Any]]:
+    """Section 7: for two unrelated requests of each use case, the items and the table and
+    index partitions both wrote (`bench.sharedkeys`); and for two favorites of one article, the
+    items both wrote inside their transactions. The stream worker is not run here (its
+    batches are checked by tests/api/test_shared_keys.py)."""
+    from bench.sharedkeys import written
+
+    (a_id, _), (b_id, b_name), (c_id, _), (d_id, d_name) = driver.meta.users[2:6]
+    tokens = {user: forge_token(user) for user in (a_id, b_id, c_id, d_id)}
+
+    def article_body() -> dict[str, Any]:
+        title = f"Shared keys {uuid.uuid4().hex[:6]}"
+        return {"article": {"title": title, "description": "d", "body": "b", "tagList": driver.meta.tags[:2]}}
+
+    def publish(user: str) -> str:
+        slug: str = driver.publish(token=tokens[user])["slug"]
+        return slug
+
+    def pairs() -> dict[str, tuple[Request, Request]]:
+        one, two = publish(a_id), publish(b_id)
+        hot = driver.sample_slug(7)
+        return {
+            "register": (("POST", "/api/users", _user(f"sk{uuid.uuid4().hex[:8]}"), None),
+                         ("POST", "/api/users", _user(f"sk{uuid.uuid4().hex[:8]}"), None)),
+            "create an article": (("POST", "/api/articles", article_body(), tokens[a_id]),
+                                  ("POST", "/api/articles", article_body(), tokens[b_id])),
+            "update an article": (("PUT", f"/api/articles/{one}", {"article": {"body": "x"}}, tokens[a_id]),
+                                  ("PUT", f"/api/articles/{two}", {"article": {"body": "y"}}, tokens[b_id])),
+            "favorite different articles": (("POST", f"/api/articles/{one}/favorite", None, tokens[c_id]),
+                                            ("POST", f"/api/articles/{two}/favorite", None, tokens[d_id])),
+            "favorite one article": (("POST", f"/api/articles/{hot}/favorite", None, tokens[a_id]),
+                                     ("POST", f"/api/articles/{hot}/favorite", None, tokens[b_id])),
+            "comment on different articles": (
+                ("POST", f"/api/articles/{one}/comments", {"comment": {"body": "hi"}}, tokens[c_id]),
+                ("POST", f"/api/articles/{two}/comments", {"comment": {"body": "hi"}}, tokens[d_id])),
+            "follow": (("POST", f"/api/profiles/{b_name}/follow", None, tokens[a_id]),
+                       ("POST", f"/api/profiles/{d_name}/follow", None, tokens[c_id])),
+            "delete an article": (("DELETE", f"/api/articles/{one}", None, tokens[a_id]),
+                                  ("DELETE", f"/api/articles/{two}", None, tokens[b_id])),
+        }  # fmt: skip
+
+    rows = []
+    for case, requests in pairs().items():
+        writes = []
+        for request in requests:
+            with driver.recorder.recording() as calls:
+                status, body = driver.send(request)
+            if status >= 300:
+                raise RuntimeError(f"{case}: HTTP {status} {body}")
+            writes.append(written((c.operation, c.params) for c in calls if c.service == "dynamodb"))
+        first, second = writes
+        rows.append(
+            {
+                "case": case,
+                "items": [len(first.items), len(second.items)],
+                "shared_items": sorted(first.items & second.items),
+                "shared_partitions": sorted(first.partitions & second.partitions),
+                "shared_in_transactions": sorted(first.transactional_items & second.transactional_items),
+            }
+        )
+    return rows

@@ -80,7 +80,9 @@ def _set_attributes(expression: str, names: Mapping[str, str], values: Mapping[s
     return found
 
 
-def _write(table_name: str, key_or_item: Mapping[str, Value], attributes: Mapping[str, str], transactional: bool) -> Write:
+def _write(
+    table_name: str, key_or_item: Mapping[str, Value], attributes: Mapping[str, str], transactional: bool
+) -> Write:
     table = _tables()[table_name]
     names = [table.partition_key.name] + ([table.sort_key.name] if table.sort_key else [])
     key = tuple((name, _scalar(key_or_item[name])) for name in names)
@@ -116,7 +118,9 @@ def written(calls: Iterable[tuple[str, Mapping[str, Any]]]) -> Writes:
     result = Writes()
     for operation, params in calls:
         if operation == "PutItem":
-            result.writes.append(_write(params["TableName"], params["Item"], _item_attributes(params["Item"]), False))
+            result.writes.append(
+                _write(params["TableName"], params["Item"], _item_attributes(params["Item"]), False)
+            )
         elif operation in ("UpdateItem", "DeleteItem"):
             write = _one("Update" if operation == "UpdateItem" else "Delete", params, False)
             if write is not None:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conduit.resources import APP_NAME, DEFAULT_CELEBRITY_FOLLOWERS, TABLES
+from conduit.resources import APP_NAME, CELEBRITY_FOLLOWERS_ENV_VAR, DEFAULT_CELEBRITY_FOLLOWERS, TABLES
 from infra import layers
 from infra.errors import InfraError
 
@@ -89,6 +89,10 @@ class StageConfig:
     def stack_name(self) -> str:
         return f"Conduit-{self.stage}"
 
+    def function_settings(self) -> dict[str, str]:
+        """Values of the settings a function may declare it reads (`StreamWorker.settings`)."""
+        return {CELEBRITY_FOLLOWERS_ENV_VAR: str(self.celebrity_followers)}
+
     def resource_name(self, suffix: str) -> str:
         """Name for an explicitly named resource, the same pattern as `Table.physical_name`."""
         return f"{APP_NAME}-{self.stage}-{suffix}"
@@ -110,7 +114,8 @@ class StageConfig:
             ),
             alarm_email=_email(context(ALARM_EMAIL_KEY)),
             table_overrides=_table_overrides(context),
-            cdn=_flag(CDN_KEY, context(CDN_KEY)) or stage in _stage_list(CDN_STAGES_KEY, context(CDN_STAGES_KEY)),
+            cdn=_flag(CDN_KEY, context(CDN_KEY))
+            or stage in _stage_list(CDN_STAGES_KEY, context(CDN_STAGES_KEY)),
             celebrity_followers=_positive_int(
                 CELEBRITY_FOLLOWERS_KEY, context(CELEBRITY_FOLLOWERS_KEY), DEFAULT_CELEBRITY_FOLLOWERS
             ),

@@ -65,9 +65,17 @@ class ConduitStack(Stack):
         )
 
         if self.edge is not None:
-            CfnOutput(self, "ApiUrl", value=self.edge.base_url, description="Base URL of the RealWorld API (CloudFront)")
             CfnOutput(
-                self, "ApiOriginUrl", value=self.api.base_url, description="The HTTP API behind the distribution"
+                self,
+                "ApiUrl",
+                value=self.edge.base_url,
+                description="Base URL of the RealWorld API (CloudFront)",
+            )
+            CfnOutput(
+                self,
+                "ApiOriginUrl",
+                value=self.api.base_url,
+                description="The HTTP API behind the distribution",
             )
         else:
             CfnOutput(self, "ApiUrl", value=self.api.base_url, description="Base URL of the RealWorld API")

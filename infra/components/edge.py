@@ -30,7 +30,9 @@ CACHE_KEY_HEADERS = ("Authorization", "Origin")
 class Edge(Construct):
     """The distribution; `base_url` is what frontends use in its presence."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, http_api: apigwv2.HttpApi) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: StageConfig, http_api: apigwv2.HttpApi
+    ) -> None:
         super().__init__(scope, construct_id)
         # https://<id>.execute-api.<region>.amazonaws.com -> the host name
         api_host = Fn.select(2, Fn.split("/", http_api.api_endpoint))

@@ -21,7 +21,7 @@ from aws_cdk import aws_sqs as sqs
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
-from conduit.resources import CELEBRITY_FOLLOWERS_ENV_VAR, Table
+from conduit.resources import Table
 from conduit.routes import StreamWorker, tables_used, uses_user_pool
 from infra.components.data import table_construct_id
 from infra.components.runtime import Runtime
@@ -78,7 +78,7 @@ class Worker(Construct):
             grants=worker.grants,
             tables=tables_used(worker),
             user_pool=uses_user_pool(worker),
-            settings={CELEBRITY_FOLLOWERS_ENV_VAR: str(config.celebrity_followers)},
+            settings={name: config.function_settings()[name] for name in worker.settings},
         )
         self.dead_letter_queue = sqs.Queue(
             self,

@@ -18,7 +18,6 @@ from conduit.profiles import store as follows
 from conduit.users import store as users
 from conduit.users.store import User
 
-
 _cards: dict[str, Author] = {}
 
 
@@ -37,7 +36,9 @@ def article(author_id: str, title: str, tags: tuple[str, ...] = ()) -> Article:
     """An article by a user made by `author` (its card is the one `author` wrote)."""
     now = now_iso()
     slug = f"{title.lower()}-{uuid.uuid4().hex[:8]}"
-    created = Article(str(uuid.uuid4()), slug, title, "description", tags, _cards[author_id], now, now, body="body")
+    created = Article(
+        str(uuid.uuid4()), slug, title, "description", tags, _cards[author_id], now, now, body="body"
+    )
     articles.publish(created)
     return created
 

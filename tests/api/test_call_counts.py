@@ -106,7 +106,9 @@ def test_tags_cost_one_query_per_popularity_partition(api: Api, world: dict[str,
     assert calls_of(api, "GET", "/api/tags") == Counter({"Query": SHARDING.popularity})
 
 
-def test_a_site_wide_page_is_one_round_of_shard_queries_and_one_of_flags(api: Api, world: dict[str, str]) -> None:
+def test_a_site_wide_page_is_one_round_of_shard_queries_and_one_of_flags(
+    api: Api, world: dict[str, str]
+) -> None:
     anonymous = calls_of(api, "GET", "/api/articles?limit=5")
     signed_in = calls_of(api, "GET", "/api/articles?limit=5", token=world["reader"])
 

@@ -31,14 +31,18 @@ def send(api: Api, request: Request) -> Writes:
     headers = {"Authorization": f"Token {token}"} if token else {}
     response = api.client.open(path, method=method, json=body, headers=headers)
     assert response.status_code < 300, response.get_data(as_text=True)
-    return written((call.operation, call.params) for call in api.calls.calls if call.service.startswith("DynamoDB"))
+    return written(
+        (call.operation, call.params) for call in api.calls.calls if call.service.startswith("DynamoDB")
+    )
 
 
 def worker_batch(api: Api) -> Writes:
     """What the stream worker writes for everything written since the last drain."""
     api.calls.clear()
     api.streams.drain()
-    return written((call.operation, call.params) for call in api.calls.calls if call.service.startswith("DynamoDB"))
+    return written(
+        (call.operation, call.params) for call in api.calls.calls if call.service.startswith("DynamoDB")
+    )
 
 
 def user(name: str) -> dict[str, Any]:
@@ -46,7 +50,9 @@ def user(name: str) -> dict[str, Any]:
 
 
 def article(title: str) -> dict[str, Any]:
-    return {"article": {"title": title, "description": "d", "body": "b", "tagList": ["shared", title.lower()]}}
+    return {
+        "article": {"title": title, "description": "d", "body": "b", "tagList": ["shared", title.lower()]}
+    }
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,9 @@ def _tokens(api: Api, case: Case) -> dict[str, str]:
 
 
 CASES: dict[str, Case] = {
-    "register": Case(lambda api, t: (("POST", "/api/users", user("eve"), None), ("POST", "/api/users", user("fay"), None))),
+    "register": Case(
+        lambda api, t: (("POST", "/api/users", user("eve"), None), ("POST", "/api/users", user("fay"), None))
+    ),
     "create an article": Case(
         lambda api, t: (
             ("POST", "/api/articles", article("First"), t["ann"]),
@@ -80,7 +88,10 @@ CASES: dict[str, Case] = {
         published=("One", "Two"),
     ),
     "delete an article": Case(
-        lambda api, t: (("DELETE", "/api/articles/one", None, t["ann"]), ("DELETE", "/api/articles/two", None, t["bob"])),
+        lambda api, t: (
+            ("DELETE", "/api/articles/one", None, t["ann"]),
+            ("DELETE", "/api/articles/two", None, t["bob"]),
+        ),
         published=("One", "Two"),
     ),
     "follow": Case(
@@ -113,7 +124,8 @@ def test_two_unrelated_requests_write_no_common_item_or_partition(api: Api, case
 
     first, second = send(api, first_request), send(api, second_request)
 
-    assert first.writes and second.writes
+    assert first.writes
+    assert second.writes
     assert first.items & second.items == set()
     assert first.partitions & second.partitions == set()
 
@@ -136,7 +148,8 @@ def test_two_favorites_of_one_article_share_no_item_in_a_transaction(api: Api) -
     dan = send(api, ("POST", "/api/articles/one/favorite", None, tokens["dan"]))
     batch = worker_batch(api)
 
-    assert cat.transactional_items and dan.transactional_items
+    assert cat.transactional_items
+    assert dan.transactional_items
     assert cat.items & dan.items == set()
     assert {item: n for item, n in batch.times_written().items() if n > 1} == {}
     assert api.request("GET", "/api/articles/one").json["article"]["favoritesCount"] == 2

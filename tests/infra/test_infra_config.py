@@ -149,10 +149,24 @@ def test_override_of_a_streamed_table_needs_its_stream(tmp_path):
     "context",
     [
         {"tableOverride.users": "no spaces allowed"},
-        {"tableOverride.users": "conduit-prod-users-r1", "tableStreamOverride.users": STREAM_ARN},
+        {"tableOverride.listings": "conduit-prod-listings-r1", "tableStreamOverride.listings": STREAM_ARN},
         {"tableStreamOverride.articles": STREAM_ARN},
     ],
 )
 def test_inconsistent_table_override_is_rejected(tmp_path, context):
     with pytest.raises(InfraError, match=r"tableOverride|tableStreamOverride|table name"):
         read(tmp_path, stage="prod", **context)
+
+
+def test_the_cdn_is_off_unless_asked_for_and_on_for_the_stages_in_cdk_json(tmp_path):
+    cdn_stages = cdk_json_context()["cdnStages"]
+    assert read(tmp_path, stage="dev-alice", cdnStages=cdn_stages).cdn is False
+    assert read(tmp_path, stage="dev-alice", cdn="true").cdn is True
+    assert read(tmp_path, stage="prod", cdnStages=cdn_stages).cdn is True
+
+
+def test_the_celebrity_threshold_defaults_to_1000_followers_and_is_checked(tmp_path):
+    assert read(tmp_path, stage="dev-alice").celebrity_followers == 1000
+    assert read(tmp_path, stage="dev-alice", celebrityFollowers="50").celebrity_followers == 50
+    with pytest.raises(InfraError, match="celebrityFollowers"):
+        read(tmp_path, stage="dev-alice", celebrityFollowers="0")

@@ -24,7 +24,7 @@ def cache_policy(template: Template) -> dict[str, Any]:
 
 def test_a_stage_has_no_distribution_unless_it_asks_for_one(template: Template) -> None:
     assert template.find_resources("AWS::CloudFront::Distribution") == {}
-    assert "execute-api" in str(template.to_json()["Outputs"]["ApiUrl"]["Value"])
+    assert "ApiEndpoint" in str(template.to_json()["Outputs"]["ApiUrl"]["Value"])  # the HTTP API
 
 
 def test_any_stage_can_ask_for_one(synth: Any) -> None:
@@ -36,8 +36,8 @@ def test_any_stage_can_ask_for_one(synth: Any) -> None:
 def test_prod_gets_a_distribution_and_its_api_url_points_at_it(cdn_template: Template) -> None:
     outputs = cdn_template.to_json()["Outputs"]
 
-    assert "DomainName" in str(outputs["ApiUrl"]["Value"])
-    assert "execute-api" in str(outputs["ApiOriginUrl"]["Value"])
+    assert "DomainName" in str(outputs["ApiUrl"]["Value"])  # the distribution
+    assert "ApiEndpoint" in str(outputs["ApiOriginUrl"]["Value"])
 
 
 def test_the_cache_key_holds_path_query_authorization_and_origin(cdn_template: Template) -> None:

@@ -104,7 +104,9 @@ def cfn_lint(templates: dict[str, Template], folder: Path) -> list[dict[str, Any
     return findings
 
 
-def test_cfn_lint_finds_no_error_and_only_accepted_warnings(template, retained_template, cdn_template, tmp_path):
+def test_cfn_lint_finds_no_error_and_only_accepted_warnings(
+    template, retained_template, cdn_template, tmp_path
+):
     findings = cfn_lint({"dev": template, "retained": retained_template, "cdn": cdn_template}, tmp_path)
     summary = sorted({(f["Level"], f["Rule"]["Id"], f["Message"]) for f in findings})
     assert [s for s in summary if s[0] == "Error"] == []

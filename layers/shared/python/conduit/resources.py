@@ -141,6 +141,7 @@ def shard_of(value: str, shards: int) -> int:
     """A stable shard for `value` (the same in every process, unlike `hash`)."""
     return zlib.crc32(value.encode()) % shards
 
+
 #: The celebrity threshold (followers), per stage: at or above it an author's articles are
 #: merged into followers' feeds at read time instead of being pushed (docs/scaling.md).
 CELEBRITY_FOLLOWERS_ENV_VAR = "CELEBRITY_FOLLOWERS"

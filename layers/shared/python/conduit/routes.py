@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from conduit.resources import (
     ARTICLES,
+    CELEBRITY_FOLLOWERS_ENV_VAR,
     COMMENTS,
     FAVORITES,
     FOLLOWS,
@@ -309,6 +310,8 @@ class StreamWorker:
     # counter, an article's count) is written once per batch (docs/scaling.md).
     batching_window_seconds: int = 1
     max_retries: int = 5
+    #: Environment variables (beyond tables and the pool) the stage sets for it.
+    settings: tuple[str, ...] = ()
 
     @property
     def module(self) -> str:
@@ -320,15 +323,25 @@ WORKERS: tuple[StreamWorker, ...] = (
         name="StreamWorker",
         handler="streams.worker.handler",
         sources=(ARTICLES, FOLLOWS, FAVORITES, USERS),
+        settings=(CELEBRITY_FOLLOWERS_ENV_VAR,),
         grants=(
             TableGrant(ARTICLES, ("GetItem", "UpdateItem")),
             TableGrant(FOLLOWS, ("Query", "UpdateItem"), indexes=("byFanout",)),
             TableGrant(
                 LISTINGS,
-                ("Query", "GetItem", "BatchGetItem", "TransactWriteItems", "PutItem", "UpdateItem", "DeleteItem"),
+                (
+                    "Query",
+                    "GetItem",
+                    "BatchGetItem",
+                    "TransactWriteItems",
+                    "PutItem",
+                    "UpdateItem",
+                    "DeleteItem",
+                ),
             ),
             TableGrant(
-                FAVORITES, ("Query", "TransactWriteItems", "UpdateItem", "DeleteItem", "BatchWriteItem"),
+                FAVORITES,
+                ("Query", "TransactWriteItems", "UpdateItem", "DeleteItem", "BatchWriteItem"),
                 indexes=("byArticle",),
             ),
             TableGrant(COMMENTS, ("Query", "BatchWriteItem", "UpdateItem"), indexes=("byAuthor",)),

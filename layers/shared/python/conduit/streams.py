@@ -138,7 +138,9 @@ def _favorites(records: Sequence[DynamoDBRecord]) -> int | None:
         old, new = _images(record)
         favorite = favorite_of(new if event == "INSERT" else old)
         if favorite is not None:
-            by_article.setdefault(favorite.placement.article_id, []).append((index, favorite, event == "INSERT"))
+            by_article.setdefault(favorite.placement.article_id, []).append(
+                (index, favorite, event == "INSERT")
+            )
     failed: int | None = None
     for changes in by_article.values():
         try:

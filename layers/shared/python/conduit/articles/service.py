@@ -45,9 +45,7 @@ def _free_slug(title: str, keep: str | None = None) -> str:
 
 def _author_list_entry(article: Article, adding: bool) -> listings.Step:
     keys = [listings.author_key(article.author_id)]
-    if adding:
-        return listings.puts(keys, lambda key: listings.card_entry(key, article))
-    return listings.deletes(keys, article.placement.sk)
+    return listings.card_puts(keys, article) if adding else listings.deletes(keys, article.placement.sk)
 
 
 def create(author_id: str, new: NewArticle) -> ArticleView:
@@ -155,7 +153,9 @@ def list_articles(
         keys = [listings.favorites_key(favoriter, author_id, tag)]
         flags = Flags(viewer, viewers_favorites, all_favorited=viewer == favoriter)
     elif author_id is not None:
-        keys = [listings.author_tag_key(author_id, tag) if tag is not None else listings.author_key(author_id)]
+        keys = [
+            listings.author_tag_key(author_id, tag) if tag is not None else listings.author_key(author_id)
+        ]
         flags = Flags(viewer, viewers_favorites)
     else:
         keys = listings.site_keys(listings.site_base(tag))

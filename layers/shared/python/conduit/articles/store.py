@@ -224,7 +224,9 @@ def create(article: Article, also: Also | None = None) -> None:
     def write(transaction: TransactWrite) -> None:
         transaction.save(_to_record(article), condition=ArticleRecord.pk.does_not_exist())
         transaction.save(body_record(article.article_id, body))
-        transaction.save(slug_claim(article.slug, article.article_id), condition=SlugClaim.pk.does_not_exist())
+        transaction.save(
+            slug_claim(article.slug, article.article_id), condition=SlugClaim.pk.does_not_exist()
+        )
         if also is not None:
             also(transaction)
 
@@ -261,7 +263,9 @@ def update(before: Article, after: Article) -> None:
         return
 
     def write(transaction: TransactWrite) -> None:
-        transaction.update(ArticleRecord(pk=_ARTICLE + after.article_id), actions=actions, condition=condition)
+        transaction.update(
+            ArticleRecord(pk=_ARTICLE + after.article_id), actions=actions, condition=condition
+        )
         if new_body is not None:
             transaction.save(body_record(after.article_id, new_body))
         if after.slug != before.slug:
@@ -297,7 +301,9 @@ def delete(article: Article, also: Also | None = None) -> None:
 
 def _guarded_update(article_id: str, actions: list[Action], condition: Any) -> bool:
     try:
-        ArticleRecord(pk=_ARTICLE + article_id).update(actions=actions, condition=ArticleRecord.pk.exists() & condition)
+        ArticleRecord(pk=_ARTICLE + article_id).update(
+            actions=actions, condition=ArticleRecord.pk.exists() & condition
+        )
     except UpdateError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
             return False
@@ -311,7 +317,7 @@ def set_favorites_count(article_id: str, count: int, count_version: int) -> bool
     Why a repeat is harmless: the write is conditional on an older `countVersion`, which only
     grows, so a repeated or late write of a count already shown (or older) changes nothing."""
     older = ArticleRecord.count_version.does_not_exist() | (ArticleRecord.count_version < count_version)
-    actions = [
+    actions: list[Action] = [
         ArticleRecord.favorites_count.set(count),
         ArticleRecord.count_version.set(count_version),
         ArticleRecord.version.add(1),
@@ -327,7 +333,9 @@ def set_author(article_id: str, author: Author) -> bool:
         ArticleRecord.author_name.set(author.username),
         ArticleRecord.author_version.set(author.version),
         ArticleRecord.version.add(1),
-        ArticleRecord.author_bio.set(author.bio) if author.bio is not None else ArticleRecord.author_bio.remove(),
+        ArticleRecord.author_bio.set(author.bio)
+        if author.bio is not None
+        else ArticleRecord.author_bio.remove(),
         ArticleRecord.author_image.set(author.image)
         if author.image is not None
         else ArticleRecord.author_image.remove(),

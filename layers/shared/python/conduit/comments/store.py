@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from conduit.cards import Author
@@ -76,7 +77,11 @@ def _threads(article_id: str) -> list[str]:
 
 def _to_comment(record: CommentRecord) -> Comment:
     author = Author(
-        record.author_id, record.author_name, record.author_bio, record.author_image, int(record.author_version or 0)
+        record.author_id,
+        record.author_name,
+        record.author_bio,
+        record.author_image,
+        int(record.author_version or 0),
     )
     return Comment(
         article_id=record.article_id,
@@ -211,15 +216,19 @@ def set_author(keys: Iterable[tuple[str, int]], author: Author) -> None:
     record) is refused by the condition."""
 
     def update(key: tuple[str, int]) -> None:
-        actions = [
+        actions: list[Action] = [
             CommentRecord.author_name.set(author.username),
             CommentRecord.author_version.set(author.version),
-            CommentRecord.author_bio.set(author.bio) if author.bio is not None else CommentRecord.author_bio.remove(),
+            CommentRecord.author_bio.set(author.bio)
+            if author.bio is not None
+            else CommentRecord.author_bio.remove(),
             CommentRecord.author_image.set(author.image)
             if author.image is not None
             else CommentRecord.author_image.remove(),
         ]
-        older = CommentRecord.author_version.does_not_exist() | (CommentRecord.author_version < author.version)
+        older = CommentRecord.author_version.does_not_exist() | (
+            CommentRecord.author_version < author.version
+        )
         try:
             CommentRecord(*key).update(actions=actions, condition=CommentRecord.thread.exists() & older)
         except UpdateError as error:

@@ -25,7 +25,7 @@ from conduit.storage import commit_once
 def _own_list_change(caller: str, article: Article, adding: bool) -> listings.Step:
     keys = [listings.favorites_key(caller)]
     if adding:
-        step = listings.puts(keys, lambda key: listings.reference_entry(key, article.placement))
+        step = listings.reference_puts(keys, article.placement)
         return replace(step, stage=lambda tx: favorites.stage_add(tx, caller, article), staged=1)
     step = listings.deletes(keys, article.placement.sk)
     return replace(step, stage=lambda tx: favorites.stage_remove(tx, caller, article.article_id), staged=1)
@@ -59,11 +59,7 @@ def count(changes: Iterable[tuple[Favorite, bool]]) -> None:
     for (article_id, _), (change, present) in final.items():
         keys = listings.filtered_favorites_lists(change.user_id, change.placement.author_id, change.tags)
         placement = change.placement
-        step = (
-            listings.puts(keys, lambda key, p=placement: listings.reference_entry(key, p))  # type: ignore[misc]
-            if present
-            else listings.deletes(keys, placement.sk)
-        )
+        step = listings.reference_puts(keys, placement) if present else listings.deletes(keys, placement.sk)
         by_article.setdefault(article_id, []).append(step)
     for article_id, steps in by_article.items():
         if articles.get(article_id) is None:  # deleted: its lists still empty, nothing to count
@@ -77,7 +73,10 @@ def count(changes: Iterable[tuple[Favorite, bool]]) -> None:
 def forget(article: Article) -> int:
     """A deleted article leaves its favoriters' lists: each favorite and `fav#<user>` entry
     goes in the favoriter's own transaction (their filtered lists follow from the stream)."""
-    steps = [_own_list_change(user_id, article, adding=False) for user_id in favorites.favoriters(article.article_id)]
+    steps = [
+        _own_list_change(user_id, article, adding=False)
+        for user_id in favorites.favoriters(article.article_id)
+    ]
     dropped = sum(1 for result in listings.apply(steps) if result)
     favorites.drop_counts(article.article_id)
     return dropped

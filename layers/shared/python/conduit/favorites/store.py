@@ -127,7 +127,7 @@ def stage_count(transaction: TransactWrite, article_id: str, delta: int) -> None
     counts, whose conditions make it exactly-once (see `conduit.listings.store.apply`)."""
     shard = random.randrange(SHARDING.favorite_counts)
     item = FavoriteRecord(_COUNT + article_id, str(shard))
-    transaction.update(item, actions=[FavoriteRecord.total.add(delta), FavoriteRecord.v.add(1)])  # type: ignore[arg-type]
+    transaction.update(item, actions=[FavoriteRecord.total.add(delta), FavoriteRecord.v.add(1)])
 
 
 def count(article_id: str) -> tuple[int, int]:

@@ -52,7 +52,7 @@ def file_articles(final: Sequence[tuple[Article, bool]]) -> None:
     """Put created articles in (`True`), and take deleted ones out of (`False`), the site-wide
     and author-and-tag lists, as few transactions as fit; then recount their tags."""
     steps = [
-        listings.puts(_listed_in(article), lambda key, a=article: listings.card_entry(key, a))  # type: ignore[misc]
+        listings.card_puts(_listed_in(article), article)
         if present
         else listings.deletes(_listed_in(article), article.placement.sk)
         for article, present in final
@@ -65,7 +65,9 @@ def file_articles(final: Sequence[tuple[Article, bool]]) -> None:
 def fan_out(article: Article) -> int:
     """A new article goes into the feeds its author's articles are pushed to."""
     feeds = _feeds(article.author_id)
-    added = sum(listings.apply([listings.puts([f], lambda key: listings.card_entry(key, article)) for f in feeds]))
+    added = sum(
+        listings.apply([listings.puts([f], lambda key: listings.card_entry(key, article)) for f in feeds])
+    )
     logger.info("article fanned out", extra={"article_id": article.article_id, "feeds": added})
     return added
 
@@ -98,13 +100,15 @@ def _back_fill(follower_id: str, author_id: str) -> int:
     (docs/scaling.md)."""
     feed = listings.feed_key(follower_id)
     cards = [e.card for e in listings.entries(listings.author_key(author_id)) if e.card is not None]
-    return sum(listings.apply([listings.puts([feed], lambda key, c=c: listings.card_entry(key, c)) for c in cards]))  # type: ignore[misc]
+    return sum(listings.apply([listings.card_puts([feed], card) for card in cards]))
 
 
 def _withdraw(follower_id: str, author_id: str) -> int:
     """The author's articles leave the follower's feed."""
     feed = listings.feed_key(follower_id)
-    steps = [listings.deletes([feed], e.placement.sk) for e in listings.entries(listings.author_key(author_id))]
+    steps = [
+        listings.deletes([feed], e.placement.sk) for e in listings.entries(listings.author_key(author_id))
+    ]
     return -sum(listings.apply(steps))
 
 
@@ -113,7 +117,7 @@ def _pull(reader_id: str, author_id: str) -> bool:
     try:
         transact(lambda transaction: listings.stage_pull(transaction, reader_id, author_id))
     except TransactWriteError as error:
-        marker_there, full = (failed_conditions(error) + [False, False])[:2]
+        marker_there, full = [*failed_conditions(error), False, False][:2]
         if marker_there:
             return True  # pulled already (a repeat)
         if full:
@@ -155,7 +159,9 @@ def _become_celebrity(author_id: str) -> None:
     stream record then converts its follower: one small step per follower)."""
     if not listings.mark_celebrity(author_id):
         return
-    flagged = sum(follows.flag_for_conversion(f, author_id) for f in list(follows.pushed_followers(author_id)))
+    flagged = sum(
+        follows.flag_for_conversion(f, author_id) for f in list(follows.pushed_followers(author_id))
+    )
     logger.info("author became a celebrity", extra={"author_id": author_id, "converting": flagged})
 
 

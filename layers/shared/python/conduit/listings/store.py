@@ -265,6 +265,16 @@ def puts(keys: Iterable[str], entry: Callable[[str], ListingItem]) -> Step:
     return Step(tuple(Change(item.list, item.sk, item) for item in items))
 
 
+def card_puts(keys: Iterable[str], card: Card) -> Step:
+    """A step putting the card in each list."""
+    return puts(keys, lambda key: card_entry(key, card))
+
+
+def reference_puts(keys: Iterable[str], placement: Placement) -> Step:
+    """A step putting a reference to the article in each list."""
+    return puts(keys, lambda key: reference_entry(key, placement))
+
+
 def deletes(keys: Iterable[str], sk: str) -> Step:
     """A step deleting the entry `sk` from each list."""
     return Step(tuple(Change(key, sk) for key in keys))
@@ -287,7 +297,7 @@ def _stage_counters(transaction: TransactWrite, deltas: dict[str, int]) -> None:
     for key, delta in deltas.items():
         if delta:
             counter = ListingItem(key, COUNTER_SK)
-            transaction.update(counter, actions=[ListingItem.total.add(delta), ListingItem.v.add(1)])  # type: ignore[arg-type]
+            transaction.update(counter, actions=[ListingItem.total.add(delta), ListingItem.v.add(1)])
 
 
 def stage(transaction: TransactWrite, step: Step) -> None:
@@ -389,7 +399,9 @@ def refresh(keys: Iterable[str], card: Card) -> None:
             value = getattr(fresh, name)
             attribute = getattr(ListingItem, name)
             actions.append(attribute.set(value) if value is not None else attribute.remove())
-        condition = ListingItem.sk.exists() & (ListingItem.v.does_not_exist() | (ListingItem.v < card.version))
+        condition = ListingItem.sk.exists() & (
+            ListingItem.v.does_not_exist() | (ListingItem.v < card.version)
+        )
         try:
             ListingItem(key, entry_sk).update(actions=actions, condition=condition)
         except UpdateError as error:
@@ -494,7 +506,9 @@ class Merge:
         after = decode_cursor(self.cursor)
 
         def read_after() -> None:
-            source.read = list(ListingItem.query(source.key, ListingItem.sk < after, limit=limit, **attributes))
+            source.read = list(
+                ListingItem.query(source.key, ListingItem.sk < after, limit=limit, **attributes)
+            )
             source.exhausted = len(source.read) < limit
 
         def read_head() -> None:
@@ -590,7 +604,11 @@ def recount_tag(tag: str) -> None:
     item = ListingItem(base, POPULARITY_SK)
     actions: list[Any] = [ListingItem.total.set(total), ListingItem.v.set(version), ListingItem.tag.set(tag)]
     # At zero the tag leaves the sparse index: it is in no article any more.
-    actions.append(ListingItem.popularity.set(popularity_partition(tag)) if total > 0 else ListingItem.popularity.remove())
+    actions.append(
+        ListingItem.popularity.set(popularity_partition(tag))
+        if total > 0
+        else ListingItem.popularity.remove()
+    )
     try:
         item.update(actions=actions, condition=ListingItem.v.does_not_exist() | (ListingItem.v < version))
     except UpdateError as error:
@@ -665,7 +683,9 @@ def mark_celebrity(author_id: str) -> bool:
     """Mark the author a celebrity (for good); False if they already were."""
     item = ListingItem(feed_key(author_id), STATS_SK)
     try:
-        item.update(actions=[ListingItem.celebrity.set(True)], condition=ListingItem.celebrity.does_not_exist())
+        item.update(
+            actions=[ListingItem.celebrity.set(True)], condition=ListingItem.celebrity.does_not_exist()
+        )
     except UpdateError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
             return False
@@ -683,7 +703,9 @@ def stage_pull(transaction: TransactWrite, reader_id: str, author_id: str) -> No
     marker = ListingItem(feed_key(reader_id), PULL_PREFIX + author_id)
     transaction.save(marker, condition=ListingItem.sk.does_not_exist())
     under = ListingItem.pulls.does_not_exist() | (ListingItem.pulls < PULLED_CELEBRITIES_MAX)
-    transaction.update(ListingItem(feed_key(reader_id), STATS_SK), actions=[ListingItem.pulls.add(1)], condition=under)
+    transaction.update(
+        ListingItem(feed_key(reader_id), STATS_SK), actions=[ListingItem.pulls.add(1)], condition=under
+    )
 
 
 def stage_unpull(transaction: TransactWrite, reader_id: str, author_id: str) -> None:
@@ -694,7 +716,9 @@ def stage_unpull(transaction: TransactWrite, reader_id: str, author_id: str) -> 
 
 def is_pulled(reader_id: str, author_id: str) -> bool:
     try:
-        ListingItem.get(feed_key(reader_id), PULL_PREFIX + author_id, consistent_read=True, attributes_to_get=["sk"])
+        ListingItem.get(
+            feed_key(reader_id), PULL_PREFIX + author_id, consistent_read=True, attributes_to_get=["sk"]
+        )
     except ListingItem.DoesNotExist:
         return False
     return True

@@ -137,14 +137,20 @@ def push(follower_id: str, followee_id: str) -> bool:
 
 def stop_pushing(follower_id: str, followee_id: str) -> bool:
     """Unmark a pushed edge (its follower now pulls); removing twice is the same as once."""
-    return _update_edge(follower_id, followee_id, [FollowRecord.fanout.remove(), FollowRecord.convert.remove()])
+    return _update_edge(
+        follower_id, followee_id, [FollowRecord.fanout.remove(), FollowRecord.convert.remove()]
+    )
 
 
 def keep_pushing(follower_id: str, followee_id: str) -> bool:
     """A pushed edge that cannot be converted (the follower pulls enough celebrities) stays."""
-    return _update_edge(follower_id, followee_id, [FollowRecord.convert.remove()], FollowRecord.fanout.exists())
+    return _update_edge(
+        follower_id, followee_id, [FollowRecord.convert.remove()], FollowRecord.fanout.exists()
+    )
 
 
 def flag_for_conversion(follower_id: str, followee_id: str) -> bool:
     """Ask the worker to switch this pushed edge to pulling (its own stream record does it)."""
-    return _update_edge(follower_id, followee_id, [FollowRecord.convert.set(True)], FollowRecord.fanout.exists())
+    return _update_edge(
+        follower_id, followee_id, [FollowRecord.convert.set(True)], FollowRecord.fanout.exists()
+    )

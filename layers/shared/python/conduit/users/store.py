@@ -72,7 +72,11 @@ def author_of(image: Mapping[str, Any]) -> Author | None:
     if not str(image.get("pk", "")).startswith(_PROFILE):
         return None
     return Author(
-        str(image["userId"]), str(image["username"]), image.get("bio"), image.get("image"), int(image["version"])
+        str(image["userId"]),
+        str(image["username"]),
+        image.get("bio"),
+        image.get("image"),
+        int(image["version"]),
     )
 
 
