@@ -309,6 +309,8 @@ def endpoint_costs(driver: Driver) -> list[dict[str, Any]]:
 
 def scaling(driver: Driver) -> dict[str, Any]:
     """Section 3: the feed by authors followed, and paging by offset and by cursor."""
+    from conduit.listings import store as listings
+
     driver.recorder.measure_capacity = True
     feed = []
     for follows, (user_id, _) in sorted(driver.meta.readers.items(), key=lambda r: int(r[0])):
@@ -317,7 +319,9 @@ def scaling(driver: Driver) -> dict[str, Any]:
             driver, f"feed {follows}", "FeedArticles", ("GET", "/api/articles/feed", None, token)
         )
         _, body = driver.send(("GET", "/api/articles/feed?limit=1", None, token))
-        feed.append({"followed": int(follows), "feed_entries": body["articlesCount"], **asdict(measured)})
+        pulled = listings.stats(user_id).pulls
+        row = {"followed": int(follows), "feed_entries": body["articlesCount"], "celebrities_pulled": pulled}
+        feed.append(row | asdict(measured))
     offsets = []
     cursors = []
     for offset in (0, 100, 1000, 10_000):
