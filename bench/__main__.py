@@ -211,13 +211,24 @@ def cost_model(results: dict[str, Any]) -> dict[str, Any]:
             "cacheable_routes": sorted(cacheable_routes),
             "mix_usd_per_million": cost.edge_mix_usd_per_million(COST_MIX, costs, pricing, cacheable_routes),
         },
-        "worker_write_units": {
-            row["route"]: row.get("worker_write_units", 0.0)
-            for row in results["endpoints"]
-            if row["route"] in COST_MIX
-        },
+        "worker": _worker_cost(primary, pricing),
         "per_endpoint_usd_per_million": per_endpoint,
         "billed_ms": {route: cost.duration_ms(c, pricing) for route, c in costs.items()},
+    }
+
+
+def _worker_cost(primary: dict[str, dict[str, Any]], pricing: Any) -> dict[str, Any]:
+    """What the stream worker reads and writes for the mix, per million requests of it."""
+    weight_sum = sum(COST_MIX.values())
+    reads = sum(w * primary[r].get("worker_read_units", 0.0) for r, w in COST_MIX.items()) / weight_sum
+    writes = sum(w * primary[r].get("worker_write_units", 0.0) for r, w in COST_MIX.items()) / weight_sum
+    return {
+        "per_route": {
+            r: [primary[r].get("worker_read_units", 0.0), primary[r].get("worker_write_units", 0.0)]
+            for r in COST_MIX
+        },
+        "dynamodb_reads": reads * pricing.read_unit_per_million,
+        "dynamodb_writes": writes * pricing.write_unit_per_million,
     }
 
 

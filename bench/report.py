@@ -356,6 +356,8 @@ def _page_targets(results: dict[str, Any]) -> str:
 def _cost_model(results: dict[str, Any]) -> str:
     c = results["cost_model"]
     mix = c["mix_usd_per_million"]
+    per_route = c["worker"]["per_route"].items()
+    worker_units = ", ".join(f"{r} {u[0]:g}/{u[1]:g}" for r, u in per_route if any(u))
     rows = [
         [route, f"{c['billed_ms'][route]:.0f}"]
         + [f"{v[k]:.3f}" for k in ("lambda_duration", "dynamodb_reads", "dynamodb_writes", "total")]
@@ -392,8 +394,12 @@ def _cost_model(results: dict[str, Any]) -> str:
             and of the requests to {", ".join(c["edge"]["cacheable_routes"])} the anonymous share
             ({c["edge"]["anonymous_share"]:.0%}) is answered from the cache at a hit ratio of
             {c["edge"]["hit_ratio"]:.0%}, costing nothing at the origin. Data transfer is left out of both.
-            The stream worker's writes (fan-out, site-wide lists, counts, copies) are off the request
-            path and, as before, not in the model."""),
+            The stream worker's work (fan-out, site-wide lists, counts, card copies) is off the
+            request path and, as before, not in the model; measured after each request of section 2
+            (its own stream records only, one record per batch: no batching shares its writes), it
+            adds ${c["worker"]["dynamodb_reads"]:.3f} of reads and ${c["worker"]["dynamodb_writes"]:.3f}
+            of writes per million requests of the mix (worker RCU/WCU per request:
+            {worker_units})."""),
             _page_targets(results),
             _table(
                 [

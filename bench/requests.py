@@ -297,12 +297,25 @@ def measure(driver: Driver, case: str, route: str, request: Request) -> Measured
 
 
 def endpoint_costs(driver: Driver) -> list[dict[str, Any]]:
-    """Section 2: each case once, with capacity units."""
+    """Section 2: each case once, with capacity units; and what the stream worker then reads
+    and writes for it (its own records only: the pump starts at the end of every stream)."""
+    from local.streams import StreamPump
+
     driver.recorder.measure_capacity = True
+    pump = StreamPump(from_latest=True)
+    pump.drain()
     results = []
     for case, route, prepare in _cases():
         driver.send(prepare(driver)) if case == "GET /api/user" else None  # keys fetched once
-        results.append(asdict(measure(driver, case, route, prepare(driver))))
+        request = prepare(driver)
+        pump.drain()  # what the set-up wrote is not this request's
+        row = asdict(measure(driver, case, route, request))
+        with driver.recorder.recording() as calls:
+            pump.drain()
+        worker = [c for c in calls if c.service == "dynamodb" and c.operation not in ("DescribeTable",)]
+        row["worker_read_units"] = round(sum(c.read_units for c in worker), 2)
+        row["worker_write_units"] = round(sum(c.write_units for c in worker), 2)
+        results.append(row)
     driver.recorder.measure_capacity = False
     return results
 

@@ -40,6 +40,8 @@ class StreamPump:
     """Feeds every worker of `WORKERS` from the streams of its source tables."""
 
     batch_size: int = 100
+    #: Start at the end of each stream (records written from now on) rather than its start.
+    from_latest: bool = False
     _shards: dict[tuple[str, str], _Shard] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -55,8 +57,9 @@ class StreamPump:
                 for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
                     key = (arn, shard["ShardId"])
                     if key not in self._shards:
+                        position = "LATEST" if self.from_latest else "TRIM_HORIZON"
                         iterator = streams.get_shard_iterator(
-                            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+                            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType=position
                         )["ShardIterator"]
                         self._shards[key] = _Shard(arn, shard["ShardId"], iterator)
 

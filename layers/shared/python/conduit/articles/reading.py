@@ -38,9 +38,9 @@ class ArticleView:
 @dataclass(frozen=True)
 class Flags:
     """How the viewer's flags on a page are read. `favorites` is the viewer's favorites list
-    whose entries in the page's range are the favorited ones (all of them if `exact`), or
-    None when every listed article is the viewer's favorite; `followed` means every author is
-    one the viewer follows (a feed)."""
+    whose entries in the page's range include the favorited ones (exactly them on an `all`
+    page); `all_favorited`: every listed article is the viewer's favorite; `followed`: every
+    author is one the viewer follows (a feed)."""
 
     viewer: str | None
     favorites: str | None = None

@@ -148,7 +148,9 @@ def list_articles(
     if any(user_id is None for user_id in ids.values()):
         return [], Page([], 0, None)
     author_id, favoriter = ids.get("author"), ids.get("favorited")
-    viewers_favorites = listings.favorites_key(viewer, author_id, tag) if viewer else None
+    # The viewer's own favorites list is written by their favorite's transaction, so their
+    # flags are right at once (its filtered lists follow from the stream).
+    viewers_favorites = listings.favorites_key(viewer) if viewer else None
     if favoriter is not None:
         keys = [listings.favorites_key(favoriter, author_id, tag)]
         flags = Flags(viewer, viewers_favorites, all_favorited=viewer == favoriter)
