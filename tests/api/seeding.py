@@ -32,12 +32,13 @@ def author(name: str) -> str:
     return user_id
 
 
-def article(author_id: str, title: str, tags: tuple[str, ...] = ()) -> Article:
+def article(author_id: str, title: str, tags: tuple[str, ...] = (), article_id: str | None = None) -> Article:
     """An article by a user made by `author` (its card is the one `author` wrote)."""
     now = now_iso()
     slug = f"{title.lower()}-{uuid.uuid4().hex[:8]}"
+    card = _cards[author_id]
     created = Article(
-        str(uuid.uuid4()), slug, title, "description", tags, _cards[author_id], now, now, body="body"
+        article_id or str(uuid.uuid4()), slug, title, "description", tags, card, now, now, body="body"
     )
     articles.publish(created)
     return created

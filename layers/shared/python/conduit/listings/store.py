@@ -414,17 +414,10 @@ def refresh(keys: Iterable[str], card: Card) -> None:
 # --- reading ---------------------------------------------------------------------------
 
 
-def entries(key: str, limit: int | None = None) -> Iterator[Entry]:
+def entries(key: str) -> Iterator[Entry]:
     """A list's entries, newest first (for the stream worker, never a request)."""
-    for item in ListingItem.query(key, ListingItem.sk < HEAD, scan_index_forward=False, limit=limit):
+    for item in ListingItem.query(key, ListingItem.sk < HEAD, scan_index_forward=False):
         yield _entry(item)
-
-
-def count(key: str) -> int:
-    try:
-        return int(ListingItem.get(key, COUNTER_SK, attributes_to_get=["total"]).total or 0)
-    except ListingItem.DoesNotExist:
-        return 0
 
 
 @dataclass(frozen=True)
@@ -465,8 +458,8 @@ class Merge:
     """A page from several partitions read side by side, newest first: `limit` entries after
     `offset` (or after `cursor`), with the sum of their counters.
 
-    Round one (`first_calls`) reads `share(...)` entries of each partition with its head (the
-    counter, and the pulled celebrities and stats of a feed). The merge is exact unless a
+    Round one (the calls `add` returns) reads `share(...)` entries of each partition with its
+    head (the counter, and the pulled celebrities and stats of a feed). The merge is exact unless a
     partition that has more stopped above the last entry the page needs; `more_calls` then
     reads the rest of those partitions only, so two rounds always suffice. Partitions can be
     added after round one (a feed's pulled celebrities): their first read joins round two."""
@@ -477,7 +470,6 @@ class Merge:
     head: int = 1
     sources: list[_Source] = field(default_factory=list)
     heads: dict[str, list[ListingItem]] = field(default_factory=dict)
-    _pending: list[_Source] = field(default_factory=list)
 
     @property
     def wanted(self) -> int:
@@ -655,10 +647,6 @@ def stats(user_id: str) -> Stats:
         return Stats()
 
 
-def stats_in(heads: Iterable[ListingItem]) -> Stats:
-    return _stats(next((item for item in heads if item.sk == STATS_SK), None))
-
-
 def pulled_in(heads: Iterable[ListingItem]) -> list[str]:
     """The celebrities a feed's head says its reader pulls."""
     return [item.sk[len(PULL_PREFIX) :] for item in heads if item.sk.startswith(PULL_PREFIX)]
@@ -693,13 +681,9 @@ def mark_celebrity(author_id: str) -> bool:
     return True
 
 
-class PullsFull(Exception):
-    """The reader already pulls `PULLED_CELEBRITIES_MAX` celebrities."""
-
-
 def stage_pull(transaction: TransactWrite, reader_id: str, author_id: str) -> None:
     """Stage the marker (only if absent) and one more pull (only while under the maximum).
-    Item 0 is the marker, item 1 the count: `pulled_or_full` reads a cancellation."""
+    Item 0 is the marker, item 1 the count, for reading a cancellation's reasons."""
     marker = ListingItem(feed_key(reader_id), PULL_PREFIX + author_id)
     transaction.save(marker, condition=ListingItem.sk.does_not_exist())
     under = ListingItem.pulls.does_not_exist() | (ListingItem.pulls < PULLED_CELEBRITIES_MAX)
@@ -709,16 +693,7 @@ def stage_pull(transaction: TransactWrite, reader_id: str, author_id: str) -> No
 
 
 def stage_unpull(transaction: TransactWrite, reader_id: str, author_id: str) -> None:
+    """Stage the marker's removal (only if present: a repeat cancels) and one pull less."""
     marker = ListingItem(feed_key(reader_id), PULL_PREFIX + author_id)
     transaction.delete(marker, condition=ListingItem.sk.exists())
     transaction.update(ListingItem(feed_key(reader_id), STATS_SK), actions=[ListingItem.pulls.add(-1)])
-
-
-def is_pulled(reader_id: str, author_id: str) -> bool:
-    try:
-        ListingItem.get(
-            feed_key(reader_id), PULL_PREFIX + author_id, consistent_read=True, attributes_to_get=["sk"]
-        )
-    except ListingItem.DoesNotExist:
-        return False
-    return True
