@@ -34,7 +34,7 @@ from conduit.favorites import service as favoriting
 from conduit.listings import store as listings
 from conduit.observability import logger
 from conduit.profiles import store as follows
-from conduit.storage import commit_once, failed_conditions, transact
+from conduit.storage import commit_once, each, failed_conditions, transact
 
 
 def _feeds(author_id: str) -> list[str]:
@@ -64,10 +64,7 @@ def file_articles(final: Sequence[tuple[Article, bool]]) -> None:
 
 def fan_out(article: Article) -> int:
     """A new article goes into the feeds its author's articles are pushed to."""
-    feeds = _feeds(article.author_id)
-    added = sum(
-        listings.apply([listings.puts([f], lambda key: listings.card_entry(key, article)) for f in feeds])
-    )
+    added = sum(listings.apply([listings.card_puts([feed], article) for feed in _feeds(article.author_id)]))
     logger.info("article fanned out", extra={"article_id": article.article_id, "feeds": added})
     return added
 
@@ -178,6 +175,6 @@ def convert(follower_id: str, author_id: str) -> None:
 def profile_changed(card: Author) -> None:
     """A profile changed: its card goes onto the author's articles (whose own records then
     copy it into their entries) and comments."""
-    for entry in listings.entries(listings.author_key(card.user_id)):
-        articles.set_author(entry.placement.article_id, card)
+    listed = listings.entries(listings.author_key(card.user_id))
+    each(lambda entry: articles.set_author(entry.placement.article_id, card), list(listed))
     commenting.refresh_author(card)
