@@ -157,6 +157,7 @@ def emulator_sections(quick: bool, results: dict[str, Any]) -> dict[str, Any]:
                 row["exceeds_doc"] = row["dynamodb_round_trips"] + row["extra_query_pages"] > stated.high
             out["endpoints"] = costs
             out["scaling"] = requests.scaling(driver)
+            out["shared_keys"] = requests.shared_keys(driver)
             results["timings_s"]["endpoints_and_scaling"] = round(time.perf_counter() - t, 1)
             t = time.perf_counter()
             reset_world(world)
@@ -214,6 +215,9 @@ def cost_model(results: dict[str, Any]) -> dict[str, Any]:
     }
     per_endpoint = {route: cost.usd_per_million(c, pricing) for route, c in costs.items()}
     memory = [r.memory_mb for r in ROUTES_BY_NAME.values()]
+    from conduit.api.caching import cacheable
+
+    cacheable_routes = {route for route in costs if cacheable(ROUTES_BY_NAME[route])}
     return {
         "pricing_date": pricing.date,
         "mix": COST_MIX,
@@ -223,8 +227,30 @@ def cost_model(results: dict[str, Any]) -> dict[str, Any]:
             "without_snapstart": cost.snapstart_cache_per_month(memory, pricing, snap_start=False),
             "with_snapstart": cost.snapstart_cache_per_month(memory, pricing, snap_start=True),
         },
+        "edge": {
+            "anonymous_share": pricing.edge_anonymous_share,
+            "hit_ratio": pricing.edge_hit_ratio,
+            "cacheable_routes": sorted(cacheable_routes),
+            "mix_usd_per_million": cost.edge_mix_usd_per_million(COST_MIX, costs, pricing, cacheable_routes),
+        },
+        "worker": _worker_cost(primary, pricing),
         "per_endpoint_usd_per_million": per_endpoint,
         "billed_ms": {route: cost.duration_ms(c, pricing) for route, c in costs.items()},
+    }
+
+
+def _worker_cost(primary: dict[str, dict[str, Any]], pricing: Any) -> dict[str, Any]:
+    """What the stream worker reads and writes for the mix, per million requests of it."""
+    weight_sum = sum(COST_MIX.values())
+    reads = sum(w * primary[r].get("worker_read_units", 0.0) for r, w in COST_MIX.items()) / weight_sum
+    writes = sum(w * primary[r].get("worker_write_units", 0.0) for r, w in COST_MIX.items()) / weight_sum
+    return {
+        "per_route": {
+            r: [primary[r].get("worker_read_units", 0.0), primary[r].get("worker_write_units", 0.0)]
+            for r in COST_MIX
+        },
+        "dynamodb_reads": reads * pricing.read_unit_per_million,
+        "dynamodb_writes": writes * pricing.write_unit_per_million,
     }
 
 

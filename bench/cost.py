@@ -29,9 +29,12 @@ class Pricing:
     lambda_per_million: float
     read_unit_per_million: float
     write_unit_per_million: float
+    cloudfront_per_million: float
     dynamodb_round_trip_ms: float
     cognito_round_trip_ms: float
     cold_start_fraction: float
+    edge_anonymous_share: float
+    edge_hit_ratio: float
     snapstart_cache_gb_second: float = 0.0
     snapstart_restore_per_gb: float = 0.0
     seconds_per_month: int = 30 * 24 * 3600
@@ -46,9 +49,12 @@ class Pricing:
             lambda_per_million=float(document["lambda_per_million_requests"]),
             read_unit_per_million=float(document["dynamodb_on_demand_per_million_read_request_units"]),
             write_unit_per_million=float(document["dynamodb_on_demand_per_million_write_request_units"]),
+            cloudfront_per_million=float(document["cloudfront_https_per_million_requests"]),
             dynamodb_round_trip_ms=float(assumptions["dynamodb_round_trip_ms"]),
             cognito_round_trip_ms=float(assumptions["cognito_round_trip_ms"]),
             cold_start_fraction=float(assumptions["cold_start_fraction"]),
+            edge_anonymous_share=float(assumptions["edge_anonymous_share"]),
+            edge_hit_ratio=float(assumptions["edge_hit_ratio"]),
             snapstart_cache_gb_second=float(document["lambda_snapstart_cache_per_gb_second"]),
             snapstart_restore_per_gb=float(document["lambda_snapstart_restore_per_gb"]),
             seconds_per_month=int(assumptions["seconds_per_month"]),
@@ -124,3 +130,28 @@ def snapstart_cache_per_month(memory_mb: list[int], pricing: Pricing, snap_start
         return 0.0
     gb = sum(memory_mb) / 1024
     return gb * pricing.seconds_per_month * pricing.snapstart_cache_gb_second
+
+
+def edge_mix_usd_per_million(
+    mix: dict[str, float],
+    costs: dict[str, EndpointCost],
+    pricing: Pricing,
+    cacheable: set[str],
+    anonymous_share: float | None = None,
+    hit_ratio: float | None = None,
+    snap_start: bool = False,
+) -> dict[str, float]:
+    """The same mix behind the CDN: every request pays its request fee, and of the `cacheable`
+    routes' requests the anonymous share is answered from the cache at the hit ratio, costing
+    nothing at the origin (`snap_start` as in `mix_usd_per_million`)."""
+    share = pricing.edge_anonymous_share if anonymous_share is None else anonymous_share
+    hits = pricing.edge_hit_ratio if hit_ratio is None else hit_ratio
+    served = {
+        name: weight * (1 - share * hits) if name in cacheable else weight for name, weight in mix.items()
+    }
+    origin = mix_usd_per_million(served, costs, pricing, snap_start)
+    scale = sum(served.values()) / sum(mix.values())  # the origin sees this share of requests
+    totals = {part: usd * scale for part, usd in origin.items() if part != "total"}
+    totals["cloudfront_requests"] = pricing.cloudfront_per_million
+    totals["total"] = sum(totals.values())
+    return totals

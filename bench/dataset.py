@@ -17,7 +17,7 @@ import random
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,25 +25,42 @@ from typing import Any
 from tqdm import tqdm
 
 from conduit.articles.slugs import slugify
-from conduit.articles.store import ArticleRecord, SlugClaim, article_key, body_record
+from conduit.articles.store import Article, body_record, record_attributes, slug_claim
+from conduit.cards import Author
 from conduit.clock import iso
-from conduit.comments.store import CommentRecord
-from conduit.favorites.store import FavoriteRecord
+from conduit.comments.store import Comment, comment_record
+from conduit.favorites.store import FavoriteRecord, favorite_record
 from conduit.listings.store import (
     COUNTER_SK,
-    POPULARITY,
+    POPULARITY_SK,
+    PULL_PREFIX,
+    STATS_SK,
     ListingItem,
-    Placement,
-    article_lists,
-    favorite_lists,
+    author_lists,
+    card_entry,
+    favorites_key,
     feed_key,
+    filtered_favorites_lists,
+    popularity_partition,
+    reference_entry,
+    site_base,
+    site_lists,
 )
 from conduit.profiles.store import FollowRecord
-from conduit.resources import ARTICLES, COMMENTS, FAVORITES, FOLLOWS, LISTINGS, USERS, Table
+from conduit.resources import (
+    ARTICLES,
+    COMMENTS,
+    FAVORITES,
+    FOLLOWS,
+    LISTINGS,
+    PULLED_CELEBRITIES_MAX,
+    USERS,
+    Table,
+)
 from conduit.users.store import ClaimRecord, UserRecord
 
 DATA_DIR = Path(__file__).resolve().parent / ".data"
-FORMAT_VERSION = 2  # 2: bodies in their own items
+FORMAT_VERSION = 3  # 2: bodies in their own items; 3: cards in entries, sharded lists (issue 11)
 TABLES_BY_KEY: dict[str, Table] = {
     t.key: t for t in (USERS, FOLLOWS, ARTICLES, LISTINGS, FAVORITES, COMMENTS)
 }
@@ -154,22 +171,23 @@ class _Writer:
 
 
 def _counter(key: str, total: int) -> dict[str, Any]:
-    counter = ListingItem(key, COUNTER_SK, total=total)
-    if key.startswith("tag#"):
-        from urllib.parse import unquote
-
-        counter.popularity = POPULARITY
-        counter.tag = unquote(key[len("tag#") :])
-    return dict(counter.serialize())
+    return dict(ListingItem(key, COUNTER_SK, total=total, v=1).serialize())
 
 
-def _entry(key: str, placement: Placement) -> dict[str, Any]:
-    entry = ListingItem(key, placement.sk, article_id=placement.article_id, author_id=placement.author_id)
-    return dict(entry.serialize())
+def _popularity(tag: str, total: int) -> dict[str, Any]:
+    item = ListingItem(
+        site_base(tag), POPULARITY_SK, total=total, v=1, tag=tag, popularity=popularity_partition(tag)
+    )
+    return dict(item.serialize())
 
 
 def generate(scale: Scale, path: Path) -> Meta:
-    """Write the dataset's items to `path` (JSON lines) and return what the bench needs."""
+    """Write the dataset's items to `path` (JSON lines) and return what the bench needs.
+
+    Everything is decided first (articles, follows, favorites, comments), then written, since
+    an article's card, copied into every list it is in, carries its favorites count. The four
+    most followed authors are celebrities: their followers pull them (a marker in the feed
+    partition) rather than getting their articles pushed."""
     rng = random.Random(scale.seed)
     out = _Writer(path)
     totals: Counter[str] = Counter()
@@ -177,6 +195,7 @@ def generate(scale: Scale, path: Path) -> Meta:
     users = [(_uuid(rng), f"user{n:04d}") for n in range(scale.users)]
     readers = {str(n): (_uuid(rng), f"reader{n}") for n in READER_FOLLOWS}
     progress = tqdm(total=scale.users + scale.articles + scale.comments, desc="generate", unit="obj")
+    cards: dict[str, Author] = {}
     for user_id, name in users + list(readers.values()):
         joined = now - timedelta(days=rng.randint(30, 900))
         profile = UserRecord(
@@ -185,6 +204,7 @@ def generate(scale: Scale, path: Path) -> Meta:
             updated_at=joined,
         )  # fmt: skip
         profile.version = 1
+        cards[user_id] = Author(user_id, name, profile.bio, profile.image, 1)
         out.put(USERS, dict(profile.serialize()))
         out.put(USERS, dict(ClaimRecord(pk=f"USERNAME#{name}", user_id=user_id).serialize()))
         out.put(USERS, dict(ClaimRecord(pk=f"EMAIL#{name}@example.com", user_id=user_id).serialize()))
@@ -193,94 +213,115 @@ def generate(scale: Scale, path: Path) -> Meta:
     author_weights = zipf_weights(len(users), 0.7)
     tag_names = [f"{w}{n}" if n else w for n, w in enumerate((_WORDS * 2)[: scale.tags])]
     tag_weights = zipf_weights(len(tag_names), 1.1)
-    # Articles, their claims, and their entries in every list they are created in.
-    placements: list[tuple[Placement, tuple[str, ...]]] = []
-    by_author: dict[str, list[Placement]] = defaultdict(list)
-    records: list[ArticleRecord] = []
+    articles: list[Article] = []
+    bodies: dict[str, str] = {}
+    by_author: dict[str, list[int]] = defaultdict(list)
     for n in range(scale.articles):
         article_id = _uuid(rng)
         author_id = rng.choices(user_ids, author_weights)[0]
         created = iso(now - timedelta(seconds=rng.randint(0, 730 * 86400), milliseconds=rng.randint(0, 999)))
         tags = tuple(sample_distinct(rng, tag_names, tag_weights, rng.randint(1, 5)))
         title = f"{_text(rng, rng.randint(3, 8)).title()} {n}"
-        slug = f"{slugify(title)}-{article_id[:8]}"
-        record = ArticleRecord(
-            pk=article_key(article_id), article_id=article_id, slug=slug, title=title,
-            description=_text(rng, 15), tag_list=list(tags),
-            author_id=author_id, created_at=created, updated_at=created, favorites_count=0, comment_seq=0,
+        article = Article(
+            article_id, f"{slugify(title)}-{article_id[:8]}", title, _text(rng, 15), tags, cards[author_id],
+            created, created,
         )  # fmt: skip
-        placement = Placement(article_id, author_id, created)
-        placements.append((placement, tags))
-        records.append(record)
-        by_author[author_id].append(placement)
-        out.put(ARTICLES, dict(SlugClaim(pk=f"SLUG#{slug}", article_id=article_id).serialize()))
-        out.put(ARTICLES, dict(body_record(article_id, _text(rng, rng.randint(80, 600))).serialize()))
-        for key in article_lists(author_id, tags):
-            out.put(LISTINGS, _entry(key, placement))
-            totals[key] += 1
+        bodies[article_id] = _text(rng, rng.randint(80, 600))
+        by_author[author_id].append(len(articles))
+        articles.append(article)
         progress.update(1)
     # Follows: ordinary users follow ~N authors, popular ones more likely; readers follow 1..1000.
-    feed_owners: dict[str, list[str]] = {}
+    followed_by: dict[str, list[str]] = {}
     for user_id in user_ids:
         count = max(1, round(rng.gauss(scale.follows_per_user, scale.follows_per_user / 4)))
         followed = [f for f in sample_distinct(rng, user_ids, author_weights, count + 1) if f != user_id]
-        for followee in followed[:count]:
-            out.put(FOLLOWS, dict(FollowRecord(user_id, followee, created_at=now).serialize()))
-        if len(feed_owners) < 5:
-            feed_owners[user_id] = followed[:count]
+        followed_by[user_id] = followed[:count]
     for follows_count, (reader_id, _) in readers.items():
-        followed = rng.sample(user_ids, min(int(follows_count), len(user_ids)))
-        feed_owners[reader_id] = followed
+        followed_by[reader_id] = rng.sample(user_ids, min(int(follows_count), len(user_ids)))
+    followers: Counter[str] = Counter(a for followed in followed_by.values() for a in followed)
+    celebrities = {a for a, _ in followers.most_common(PULLED_CELEBRITIES_MAX)}
+    feed_owners = set(list(followed_by)[:5]) | {r for r, _ in readers.values()}
+    for follower, followed in followed_by.items():
+        pulled = [a for a in followed if a in celebrities]
         for followee in followed:
-            out.put(FOLLOWS, dict(FollowRecord(reader_id, followee, created_at=now).serialize()))
-    for owner, followed in feed_owners.items():
-        key = feed_key(owner)
-        for followee in followed:
-            for placement in by_author[followee]:
-                out.put(LISTINGS, _entry(key, placement))
-                totals[key] += 1
-        totals[key] += 0
+            edge = FollowRecord(
+                follower, followee, created_at=now, fanout=None if followee in celebrities else followee
+            )
+            out.put(FOLLOWS, dict(edge.serialize()))
+        for celebrity in pulled:
+            out.put(LISTINGS, dict(ListingItem(feed_key(follower), PULL_PREFIX + celebrity).serialize()))
+        stats = ListingItem(feed_key(follower), STATS_SK, pulls=len(pulled), followers=followers[follower])
+        if follower in celebrities:
+            stats.celebrity = True
+        out.put(LISTINGS, dict(stats.serialize()))
     # Favorites: popular articles (by a Zipf over a shuffled order) are favorited more.
-    order = list(range(len(placements)))
+    order = list(range(len(articles)))
     rng.shuffle(order)
     popularity = zipf_weights(len(order), 0.9)
     favorites_count: Counter[str] = Counter()
     for user_id in [*user_ids, *(r for r, _ in readers.values())]:
         count = min(50, int(rng.expovariate(1 / scale.favorites_per_user)))
-        chosen = {order[i] for i in rng.choices(range(len(order)), popularity, k=count)}
-        for index in chosen:
-            placement, tags = placements[index]
-            out.put(
-                FAVORITES,
-                dict(FavoriteRecord(user_id, placement.article_id, created_at=iso(now)).serialize()),
-            )
-            favorites_count[placement.article_id] += 1
-            for key in favorite_lists(user_id, placement.author_id, tags):
-                out.put(LISTINGS, _entry(key, placement))
+        for index in {order[i] for i in rng.choices(range(len(order)), popularity, k=count)}:
+            article = articles[index]
+            out.put(FAVORITES, dict(favorite_record(user_id, article).serialize()))
+            favorites_count[article.article_id] += 1
+            keys = [
+                favorites_key(user_id),
+                *filtered_favorites_lists(user_id, article.author_id, article.tags),
+            ]
+            for key in keys:
+                out.put(LISTINGS, dict(reference_entry(key, article.placement).serialize()))
                 totals[key] += 1
     # Comments: a few articles draw most of them.
     comment_seq: Counter[str] = Counter()
     for _ in range(scale.comments):
-        placement, _tags = placements[order[rng.choices(range(len(order)), popularity)[0]]]
-        comment_seq[placement.article_id] += 1
+        article = articles[order[rng.choices(range(len(order)), popularity)[0]]]
+        comment_seq[article.article_id] += 1
         created = iso(now)
-        comment = CommentRecord(
-            placement.article_id, comment_seq[placement.article_id], author_id=rng.choice(user_ids),
-            body=_text(rng, rng.randint(5, 60)), created_at=created, updated_at=created,
+        comment = Comment(
+            article.article_id, comment_seq[article.article_id], cards[rng.choice(user_ids)],
+            _text(rng, rng.randint(5, 60)), created, created,
         )  # fmt: skip
-        out.put(COMMENTS, dict(comment.serialize()))
+        out.put(COMMENTS, dict(comment_record(comment, token=_uuid(rng)).serialize()))
         progress.update(1)
+    # Articles, now that their counts are known, and every list they are in.
+    tag_uses: Counter[str] = Counter()
+    for index, article in enumerate(articles):
+        count = favorites_count[article.article_id]
+        article = articles[index] = replace(article, favorites_count=count)
+        record = record_attributes(article)
+        record["commentSeq"] = {"N": str(comment_seq[article.article_id])}
+        record["countVersion"] = {"N": "1"}
+        out.put(ARTICLES, record)
+        out.put(ARTICLES, dict(body_record(article.article_id, bodies[article.article_id]).serialize()))
+        out.put(ARTICLES, dict(slug_claim(article.slug, article.article_id).serialize()))
+        if count:
+            item = FavoriteRecord(f"COUNT#{article.article_id}", "0", total=count, v=1)
+            out.put(FAVORITES, dict(item.serialize()))
+        for key in author_lists(article.author_id, article.tags) + site_lists(
+            article.article_id, article.tags
+        ):
+            out.put(LISTINGS, dict(card_entry(key, article).serialize()))
+            totals[key] += 1
+        tag_uses.update(article.tags)
+    for owner in feed_owners:
+        key = feed_key(owner)
+        for followee in followed_by[owner]:
+            if followee in celebrities:
+                continue
+            for index in by_author[followee]:
+                out.put(LISTINGS, dict(card_entry(key, articles[index]).serialize()))
+                totals[key] += 1
+        totals[key] += 0
     for key, total in totals.items():
         out.put(LISTINGS, _counter(key, total))
-    for record in records:  # written last: their counters are known now
-        record.favorites_count = favorites_count[record.article_id]
-        record.comment_seq = comment_seq[record.article_id]
-        out.put(ARTICLES, dict(record.serialize()))
+    for tag, uses in tag_uses.items():
+        out.put(LISTINGS, _popularity(tag, uses))
     progress.close()
     out.close()
     most = comment_seq.most_common(1)[0][0]
-    sample = [(r.article_id, r.slug, r.author_id) for r in rng.sample(records, 200)]
-    slug_of = {r.article_id: r.slug for r in records}
+    sample = [(a.article_id, a.slug, a.author_id) for a in rng.sample(articles, 200)]
+    slug_of = {a.article_id: a.slug for a in articles}
     return Meta(
         scale=asdict(scale), users=users, readers=readers, tags=tag_names,
         articles=sample, commented=(most, slug_of[most]), items=out.count,

@@ -300,18 +300,33 @@ def measure(driver: Driver, case: str, route: str, request: Request) -> Measured
 
 
 def endpoint_costs(driver: Driver) -> list[dict[str, Any]]:
-    """Section 2: each case once, with capacity units."""
+    """Section 2: each case once, with capacity units; and what the stream worker then reads
+    and writes for it (its own records only: the pump starts at the end of every stream)."""
+    from local.streams import StreamPump
+
     driver.recorder.measure_capacity = True
+    pump = StreamPump(from_latest=True)
+    pump.drain()
     results = []
     for case, route, prepare in _cases():
         driver.send(prepare(driver)) if case == "GET /api/user" else None  # keys fetched once
-        results.append(asdict(measure(driver, case, route, prepare(driver))))
+        request = prepare(driver)
+        pump.drain()  # what the set-up wrote is not this request's
+        row = asdict(measure(driver, case, route, request))
+        with driver.recorder.recording() as calls:
+            pump.drain()
+        worker = [c for c in calls if c.service == "dynamodb" and c.operation not in ("DescribeTable",)]
+        row["worker_read_units"] = round(sum(c.read_units for c in worker), 2)
+        row["worker_write_units"] = round(sum(c.write_units for c in worker), 2)
+        results.append(row)
     driver.recorder.measure_capacity = False
     return results
 
 
 def scaling(driver: Driver) -> dict[str, Any]:
     """Section 3: the feed by authors followed, and paging by offset and by cursor."""
+    from conduit.listings import store as listings
+
     driver.recorder.measure_capacity = True
     feed = []
     for follows, (user_id, _) in sorted(driver.meta.readers.items(), key=lambda r: int(r[0])):
@@ -320,7 +335,9 @@ def scaling(driver: Driver) -> dict[str, Any]:
             driver, f"feed {follows}", "FeedArticles", ("GET", "/api/articles/feed", None, token)
         )
         _, body = driver.send(("GET", "/api/articles/feed?limit=1", None, token))
-        feed.append({"followed": int(follows), "feed_entries": body["articlesCount"], **asdict(measured)})
+        pulled = listings.stats(user_id).pulls
+        row = {"followed": int(follows), "feed_entries": body["articlesCount"], "celebrities_pulled": pulled}
+        feed.append(row | asdict(measured))
     offsets = []
     cursors = []
     for offset in (0, 100, 1000, 10_000):
@@ -403,3 +420,66 @@ def _time_baseline(
         "p50_ms": round(stats.percentile(samples, 50), 3),
         "p99_ms": round(stats.percentile(samples, 99), 3),
     }
+
+
+def shared_keys(driver: Driver) -> list[dict[str, Any]]:
+    """Section 7: for two unrelated requests of each use case, the items and the table and
+    index partitions both wrote (`bench.sharedkeys`); and for two favorites of one article, the
+    items both wrote inside their transactions. The stream worker is not run here (its
+    batches are checked by tests/api/test_shared_keys.py)."""
+    from bench.sharedkeys import written
+
+    (a_id, _), (b_id, b_name), (c_id, _), (d_id, d_name) = driver.meta.users[2:6]
+    tokens = {user: forge_token(user) for user in (a_id, b_id, c_id, d_id)}
+
+    def article_body() -> dict[str, Any]:
+        title = f"Shared keys {uuid.uuid4().hex[:6]}"
+        return {"article": {"title": title, "description": "d", "body": "b", "tagList": driver.meta.tags[:2]}}
+
+    def publish(user: str) -> str:
+        slug: str = driver.publish(token=tokens[user])["slug"]
+        return slug
+
+    def pairs() -> dict[str, tuple[Request, Request]]:
+        one, two = publish(a_id), publish(b_id)
+        hot = driver.sample_slug(7)
+        return {
+            "register": (("POST", "/api/users", _user(f"sk{uuid.uuid4().hex[:8]}"), None),
+                         ("POST", "/api/users", _user(f"sk{uuid.uuid4().hex[:8]}"), None)),
+            "create an article": (("POST", "/api/articles", article_body(), tokens[a_id]),
+                                  ("POST", "/api/articles", article_body(), tokens[b_id])),
+            "update an article": (("PUT", f"/api/articles/{one}", {"article": {"body": "x"}}, tokens[a_id]),
+                                  ("PUT", f"/api/articles/{two}", {"article": {"body": "y"}}, tokens[b_id])),
+            "favorite different articles": (("POST", f"/api/articles/{one}/favorite", None, tokens[c_id]),
+                                            ("POST", f"/api/articles/{two}/favorite", None, tokens[d_id])),
+            "favorite one article": (("POST", f"/api/articles/{hot}/favorite", None, tokens[a_id]),
+                                     ("POST", f"/api/articles/{hot}/favorite", None, tokens[b_id])),
+            "comment on different articles": (
+                ("POST", f"/api/articles/{one}/comments", {"comment": {"body": "hi"}}, tokens[c_id]),
+                ("POST", f"/api/articles/{two}/comments", {"comment": {"body": "hi"}}, tokens[d_id])),
+            "follow": (("POST", f"/api/profiles/{b_name}/follow", None, tokens[a_id]),
+                       ("POST", f"/api/profiles/{d_name}/follow", None, tokens[c_id])),
+            "delete an article": (("DELETE", f"/api/articles/{one}", None, tokens[a_id]),
+                                  ("DELETE", f"/api/articles/{two}", None, tokens[b_id])),
+        }  # fmt: skip
+
+    rows = []
+    for case, requests in pairs().items():
+        writes = []
+        for request in requests:
+            with driver.recorder.recording() as calls:
+                status, body = driver.send(request)
+            if status >= 300:
+                raise RuntimeError(f"{case}: HTTP {status} {body}")
+            writes.append(written((c.operation, c.params) for c in calls if c.service == "dynamodb"))
+        first, second = writes
+        rows.append(
+            {
+                "case": case,
+                "items": [len(first.items), len(second.items)],
+                "shared_items": sorted(first.items & second.items),
+                "shared_partitions": sorted(first.partitions & second.partitions),
+                "shared_in_transactions": sorted(first.transactional_items & second.transactional_items),
+            }
+        )
+    return rows

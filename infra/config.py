@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conduit.resources import APP_NAME, TABLES
+from conduit.resources import APP_NAME, CELEBRITY_FOLLOWERS_ENV_VAR, DEFAULT_CELEBRITY_FOLLOWERS, TABLES
 from infra import layers
 from infra.errors import InfraError
 
@@ -27,6 +27,12 @@ ALARM_EMAIL_KEY = "alarmEmail"
 #: `-c snapStart=true|false`; without it, SnapStart is on for the stages cdk.json lists.
 SNAP_START_KEY = "snapStart"
 SNAP_START_STAGES_KEY = "snapStartStages"
+#: `-c cdn=true` puts a CloudFront distribution in front of the API; the stages listed in
+#: cdk.json's `cdnStages` (`prod`) always get one.
+CDN_KEY = "cdn"
+CDN_STAGES_KEY = "cdnStages"
+#: Followers from which an author's articles are pulled into feeds rather than pushed.
+CELEBRITY_FOLLOWERS_KEY = "celebrityFollowers"
 #: `-c tableOverride.<key>=<table name>` (and, for a table with a stream,
 #: `-c tableStreamOverride.<key>=<stream ARN>`): run the stage on an existing table, e.g. one
 #: restored from a point-in-time backup (docs/operations.md).
@@ -83,10 +89,18 @@ class StageConfig:
     #: cold starts are worth paying for (`snapStartStages` in cdk.json: prod), off on personal
     #: stages, which then cost nothing while idle (docs/architecture.md#cold-start).
     snap_start: bool = False
+    #: A CloudFront distribution caches anonymous reads in front of the API (`-c cdn=true`).
+    cdn: bool = False
+    #: The celebrity threshold of the feed hybrid (`-c celebrityFollowers=...`, docs/scaling.md).
+    celebrity_followers: int = DEFAULT_CELEBRITY_FOLLOWERS
 
     @property
     def stack_name(self) -> str:
         return f"Conduit-{self.stage}"
+
+    def function_settings(self) -> dict[str, str]:
+        """Values of the settings a function may declare it reads (`StreamWorker.settings`)."""
+        return {CELEBRITY_FOLLOWERS_ENV_VAR: str(self.celebrity_followers)}
 
     def resource_name(self, suffix: str) -> str:
         """Name for an explicitly named resource, the same pattern as `Table.physical_name`."""
@@ -110,6 +124,11 @@ class StageConfig:
             alarm_email=_email(context(ALARM_EMAIL_KEY)),
             table_overrides=_table_overrides(context),
             snap_start=_snap_start(stage, context(SNAP_START_KEY), context(SNAP_START_STAGES_KEY)),
+            cdn=_flag(CDN_KEY, context(CDN_KEY))
+            or stage in _stage_list(CDN_STAGES_KEY, context(CDN_STAGES_KEY)),
+            celebrity_followers=_positive_int(
+                CELEBRITY_FOLLOWERS_KEY, context(CELEBRITY_FOLLOWERS_KEY), DEFAULT_CELEBRITY_FOLLOWERS
+            ),
         )
 
 

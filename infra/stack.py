@@ -12,6 +12,7 @@ from conduit.resources import APP_NAME, TABLES, USER_POOL, Table
 from conduit.routes import ROUTES, WORKERS, Route, StreamWorker
 from infra.components.api import Api
 from infra.components.data import Data, table_construct_id
+from infra.components.edge import Edge
 from infra.components.identity import Identity
 from infra.components.monitoring import Monitoring, Watched
 from infra.components.runtime import Runtime
@@ -54,6 +55,7 @@ class ConduitStack(Stack):
         self.runtime = Runtime(self, "Runtime", config=config, data=self.data, identity=self.identity)
         self.api = Api(self, "Api", runtime=self.runtime, routes=routes)
         self.workers = Workers(self, "Workers", runtime=self.runtime, workers=workers)
+        self.edge = Edge(self, "Edge", config=config, http_api=self.api.http_api) if config.cdn else None
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -62,7 +64,21 @@ class ConduitStack(Stack):
             watched=Watched.of(self.api, self.data, self.workers),
         )
 
-        CfnOutput(self, "ApiUrl", value=self.api.base_url, description="Base URL of the RealWorld API")
+        if self.edge is not None:
+            CfnOutput(
+                self,
+                "ApiUrl",
+                value=self.edge.base_url,
+                description="Base URL of the RealWorld API (CloudFront)",
+            )
+            CfnOutput(
+                self,
+                "ApiOriginUrl",
+                value=self.api.base_url,
+                description="The HTTP API behind the distribution",
+            )
+        else:
+            CfnOutput(self, "ApiUrl", value=self.api.base_url, description="Base URL of the RealWorld API")
         CfnOutput(
             self,
             "UserPoolId",

@@ -10,14 +10,15 @@ partition. Here the query sees only that partition (GSI queries are left as they
 TransactWriteItems: moto keeps a transaction atomic by deep-copying every table the
 transaction touches, once per item, and putting the copies back if an item fails. Only the
 items a transaction names can change, so the snapshot here copies the table's containers
-(references) and deep-copies only those items and the stream shard's record list, so a failed
-transaction also leaves no stream records behind. Requests reach moto one at a time (see
-`local.emulator`), so nothing else changes a table meanwhile.
+(references) and deep-copies only those items; the stream shard is not copied. Requests reach
+moto one at a time (see `local.emulator`), so nothing else changes a table meanwhile.
 
-moto puts a failed transaction's copies back by replacing the table objects, stream shard
-included, while every open shard iterator still reads the old shard: after the first failed
-transaction on a table, its stream would never show another record (and would show the failed
-transaction's writes). So the state is put back into the original objects instead.
+moto puts a failed transaction's copies back by replacing the table objects, while every
+open shard iterator still reads the original table's stream shard (and the shard still names
+the original table): after the first failed transaction on a table, its stream would never
+show another record, or would show the failed transaction's writes. So the state is put back
+into the original objects instead: the snapshot's items into the original table, which stays
+in the backend, and the failed transaction's stream records are cut off the shard's end.
 """
 
 from __future__ import annotations
@@ -108,11 +109,6 @@ def _install_cheap_rollback() -> None:
                 clone.items[hash_value][range_value] = copy.deepcopy(item)
             else:
                 clone.items[hash_value] = copy.deepcopy(item)  # type: ignore[arg-type]
-        if table.stream_shard is not None:
-            shard = copy.copy(table.stream_shard)
-            shard.items = list(table.stream_shard.items)
-            shard.table = clone
-            clone.stream_shard = shard
         return clone
 
     class _SnapshotOnce:
@@ -131,6 +127,7 @@ def _install_cheap_rollback() -> None:
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
         tables = dict(self.tables)
+        records = {n: len(t.stream_shard.items) for n, t in tables.items() if t.stream_shard is not None}
         setattr(models, "copy", _SnapshotOnce(targets(transact_items)))  # noqa: B010 - moto's module global
         try:
             original(self, transact_items)
@@ -139,9 +136,9 @@ def _install_cheap_rollback() -> None:
                 restored = self.tables.get(name)
                 if restored is not None and restored is not table:  # moto put a snapshot back
                     table.items = restored.items
-                    if table.stream_shard is not None and restored.stream_shard is not None:
-                        table.stream_shard.items[:] = restored.stream_shard.items
                     self.tables[name] = table
+                if table.stream_shard is not None and name in records:
+                    del table.stream_shard.items[records[name] :]  # the failed transaction's records
             raise
         finally:
             setattr(models, "copy", copy)  # noqa: B010

@@ -89,6 +89,8 @@ class StreamPump:
     """Feeds every worker of `WORKERS` from the streams of its source tables."""
 
     dead_letters: list[DeadLetter] = field(default_factory=list)
+    #: Start at the end of each stream (records written from now on) rather than its start.
+    from_latest: bool = False
     _shards: dict[tuple[str, str, str], _Shard] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -104,8 +106,9 @@ class StreamPump:
                 for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
                     key = (worker.name, arn, shard["ShardId"])
                     if key not in self._shards:
+                        position = "LATEST" if self.from_latest else "TRIM_HORIZON"
                         iterator = streams.get_shard_iterator(
-                            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+                            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType=position
                         )["ShardIterator"]
                         self._shards[key] = _Shard(worker, arn, shard["ShardId"], iterator)
 
@@ -122,12 +125,7 @@ class StreamPump:
             while progressing:
                 progressing = False
                 for shard in self._shards.values():
-                    if shard.iterator is not None and len(shard.pending) < shard.worker.batch_size:
-                        page = streams.get_records(
-                            ShardIterator=shard.iterator, Limit=shard.worker.batch_size
-                        )
-                        shard.pending += page.get("Records", [])
-                        shard.iterator = page.get("NextShardIterator")
+                    shard.read(streams)
                     if shard.pending:
                         done += self._deliver(shard)
                         progressing = True

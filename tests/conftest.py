@@ -29,6 +29,8 @@ import pytest  # noqa: E402
 from local.emulator import CallLog, Emulator  # noqa: E402
 
 TEST_STAGE = "test"
+#: The celebrity threshold in the tests: small, so both sides of it are cheap to reach.
+CELEBRITY_FOLLOWERS = 3
 
 
 @pytest.fixture(scope="session")
@@ -42,12 +44,14 @@ def emulator() -> Iterator[Emulator]:
 def fresh_resources(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> CallLog:
     """Reset the emulator and provision empty tables and a user pool; returns the call log."""
     from conduit import auth, settings
+    from conduit.resources import CELEBRITY_FOLLOWERS_ENV_VAR
     from conduit.users import identity
     from local.provision import provision
 
     emulator.reset()
     for name, value in provision(TEST_STAGE, jwks_base_url=emulator.endpoint_url).items():
         monkeypatch.setenv(name, value)
+    monkeypatch.setenv(CELEBRITY_FOLLOWERS_ENV_VAR, str(CELEBRITY_FOLLOWERS))
     settings.reset()
     auth.reset()
     identity.reset()

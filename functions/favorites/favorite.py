@@ -2,7 +2,7 @@
 
 from conduit.api.app import ApiRequest, HttpResponse, json_response, lambda_handler
 from conduit.api.representations import article_document
-from conduit.articles import service
+from conduit.favorites import service
 
 
 def favorite(request: ApiRequest) -> HttpResponse:

@@ -9,7 +9,7 @@ the user pool's signing keys, read once the pool exists by a deploy-time custom 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from aws_cdk import CustomResource, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
@@ -138,16 +138,18 @@ class Runtime(Construct):
         user_pool: bool,
         verifies_tokens: bool = False,
         snap_start: bool = False,
+        settings: Mapping[str, str] | None = None,
     ) -> ConduitFunction:
         """A function named `conduit-<stage>-<name>` that may use `tables` and, if asked, the pool
-        (and its signing keys); with `snap_start`, published behind the `live` alias."""
+        (and its signing keys); with `snap_start`, published behind the `live` alias. `settings`
+        are further environment variables it reads."""
         function_name = self.config.resource_name(name)
         if function_name in self._function_names:
             raise InfraError(
                 f"two functions are named {function_name!r}: route and worker names must all be different"
             )
         self._function_names.add(function_name)
-        environment = self._environment(tables, user_pool, verifies_tokens)
+        environment = {**self._environment(tables, user_pool, verifies_tokens), **(settings or {})}
         self._check_environment_size(function_name, environment, tables)
         return ConduitFunction(
             scope,

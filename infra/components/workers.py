@@ -78,6 +78,7 @@ class Worker(Construct):
             grants=worker.grants,
             tables=tables_used(worker),
             user_pool=uses_user_pool(worker),
+            settings={name: config.function_settings()[name] for name in worker.settings},
         )
         self.dead_letter_queue = sqs.Queue(
             self,
@@ -120,6 +121,7 @@ class Worker(Construct):
                 on_failure=on_failure,
                 max_record_age=MAX_RECORD_AGE,
                 parallelization_factor=PARALLELIZATION_FACTOR,
+                max_batching_window=Duration.seconds(worker.batching_window_seconds),
             )
 
 

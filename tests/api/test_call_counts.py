@@ -14,6 +14,7 @@ from collections.abc import Callable
 import pytest
 
 from conduit.articles.models import BODY_MAX
+from conduit.resources import SHARDING
 from tests.api.conftest import Api
 from tests.api.publishing import publish
 
@@ -83,8 +84,10 @@ def test_a_read_costs_the_same_on_little_and_much_data(api: Api, world: dict[str
 def test_a_page_is_one_query_and_one_round_of_batch_reads(api: Api, world: dict[str, str]) -> None:
     calls = calls_of(api, "GET", "/api/articles?favorited=reader&tag=common&limit=20", token=world["reader"])
 
-    # usernames, the listing (count and entries), then articles, authors, favorited, following
-    assert calls == Counter({"BatchGetItem": 5, "Query": 1})
+    # the usernames; the favorites list (count and entries) beside the reader's follow edges;
+    # the listed articles' cards (a favorites list holds references). The reader's own
+    # favorites are all favorited: no flags to read.
+    assert calls == Counter({"BatchGetItem": 2, "Query": 2})
 
 
 def test_a_cursor_page_costs_the_same_deep_in_the_list(api: Api, world: dict[str, str]) -> None:
@@ -99,8 +102,19 @@ def test_a_cursor_page_costs_the_same_deep_in_the_list(api: Api, world: dict[str
     assert early == late
 
 
-def test_tags_cost_one_query(api: Api, world: dict[str, str]) -> None:
-    assert calls_of(api, "GET", "/api/tags") == Counter({"Query": 1})
+def test_tags_cost_one_query_per_popularity_partition(api: Api, world: dict[str, str]) -> None:
+    assert calls_of(api, "GET", "/api/tags") == Counter({"Query": SHARDING.popularity})
+
+
+def test_a_site_wide_page_is_one_round_of_shard_queries_and_one_of_flags(
+    api: Api, world: dict[str, str]
+) -> None:
+    anonymous = calls_of(api, "GET", "/api/articles?limit=5")
+    signed_in = calls_of(api, "GET", "/api/articles?limit=5", token=world["reader"])
+
+    assert anonymous == Counter({"Query": SHARDING.lists})
+    # the shards and the reader's follow edges, then the reader's favorites between the page's ends
+    assert signed_in == Counter({"Query": SHARDING.lists + 2})
 
 
 @pytest.mark.parametrize(
@@ -181,4 +195,4 @@ def test_a_page_reads_the_same_whatever_the_length_of_its_bodies(api: Api, page:
 
     assert short[1] > 0
     assert short == long
-    assert set(short[2]) == {"ARTICLE"}  # summaries only: no body is read
+    assert short[2] == []  # cards only: no article item, no body is read

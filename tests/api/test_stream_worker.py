@@ -6,9 +6,9 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from conduit import settings, streams
+from conduit import settings
+from conduit.feeds import service as feeds
 from conduit.resources import COMMENTS, FAVORITES, FOLLOWS
 from conduit.routes import WORKERS
 from local.gateway import LambdaContext, load_handler
@@ -18,8 +18,10 @@ from tests.api.publishing import publish
 
 
 def stored(table: Any) -> int:
-    """Items as stored, counted the slow way (a test may Scan; a request never does)."""
-    return len(boto3.client("dynamodb").scan(TableName=settings.table_name(table))["Items"])
+    """Favorites or comments as stored, counted the slow way (a test may Scan; a request never
+    does); an article's favorite count items are not favorites."""
+    items = boto3.client("dynamodb").scan(TableName=settings.table_name(table))["Items"]
+    return sum(1 for item in items if not item.get("userId", {}).get("S", "").startswith("COUNT#"))
 
 
 def scenario(api: Api) -> dict[str, str]:
@@ -100,19 +102,17 @@ def test_a_record_that_fails_is_reported_alone_for_retry(api: Api) -> None:
 
 
 def failing_for(monkeypatch: pytest.MonkeyPatch, followers: set[str]) -> list[str]:
-    """Make the worker fail every follow record of these followers; returns who was handled."""
+    """Make the worker fail every new follow of these followers; returns who was handled."""
     handled: list[str] = []
-    handle = streams.handle
+    followed = feeds.followed
 
-    def poisoned(record: DynamoDBRecord) -> None:
-        image = (record.dynamodb.new_image if record.dynamodb else None) or {}
-        follower = str(image.get("followerId", ""))
-        handled.append(follower)
-        if follower in followers:
+    def poisoned(follower_id: str, author_id: str) -> None:
+        handled.append(follower_id)
+        if follower_id in followers:
             raise RuntimeError("poison record")
-        handle(record)
+        followed(follower_id, author_id)
 
-    monkeypatch.setattr(streams, "handle", poisoned)
+    monkeypatch.setattr(feeds, "followed", poisoned)
     return handled
 
 

@@ -13,9 +13,12 @@ PRICING = cost.Pricing(
     lambda_per_million=0.2,
     read_unit_per_million=0.25,
     write_unit_per_million=1.25,
+    cloudfront_per_million=1.0,
     dynamodb_round_trip_ms=5.0,
     cognito_round_trip_ms=50.0,
     cold_start_fraction=0.0,
+    edge_anonymous_share=0.5,
+    edge_hit_ratio=0.8,
 )
 
 
@@ -127,3 +130,17 @@ def test_the_pricing_file_states_snapstarts_prices():
     assert pricing.snapstart_cache_gb_second > 0
     assert pricing.snapstart_restore_per_gb > 0
     assert pricing.seconds_per_month == 30 * 24 * 3600
+
+
+def test_the_edge_line_adds_the_cdn_fee_and_takes_cached_anonymous_reads_off_the_origin() -> None:
+    costs = {"read": endpoint(read_units=8.0), "write": endpoint(read_units=0.0, write_units=4.0)}
+    mix = {"read": 3.0, "write": 1.0}
+    origin = cost.mix_usd_per_million(mix, costs, PRICING)
+
+    edge = cost.edge_mix_usd_per_million(mix, costs, PRICING, {"read"}, anonymous_share=0.5, hit_ratio=0.8)
+
+    # 40% of the reads (3 of 4 requests) never reach the origin: 30% of all requests
+    assert edge["api_gateway"] == pytest.approx(origin["api_gateway"] * 0.7)
+    assert edge["dynamodb_writes"] == pytest.approx(origin["dynamodb_writes"])
+    assert edge["cloudfront_requests"] == PRICING.cloudfront_per_million
+    assert edge["total"] == pytest.approx(sum(v for k, v in edge.items() if k != "total"))

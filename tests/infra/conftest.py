@@ -107,6 +107,17 @@ def retained_stack(synth: Synth) -> ConduitStack:
 
 
 @pytest.fixture(scope="session")
+def cdn_stack(synth: Synth) -> ConduitStack:
+    """`prod` is in cdk.json's `cdnStages`: it gets the CloudFront distribution."""
+    return synth("prod")
+
+
+@pytest.fixture(scope="session")
+def cdn_template(cdn_stack: ConduitStack) -> Template:
+    return Template.from_stack(cdn_stack)
+
+
+@pytest.fixture(scope="session")
 def configured_template(synth: Synth) -> Template:
     return Template.from_stack(synth(STAGE, **CONFIGURED_CONTEXT))
 

@@ -151,7 +151,7 @@ def test_override_of_a_streamed_table_needs_its_stream(tmp_path):
     "context",
     [
         {"tableOverride.users": "no spaces allowed"},
-        {"tableOverride.users": "conduit-prod-users-r1", "tableStreamOverride.users": STREAM_ARN},
+        {"tableOverride.listings": "conduit-prod-listings-r1", "tableStreamOverride.listings": STREAM_ARN},
         {"tableStreamOverride.articles": STREAM_ARN},
     ],
 )
@@ -184,3 +184,28 @@ def test_unclear_snapstart_value_is_rejected(tmp_path):
 def test_snapstart_stages_must_be_a_list_of_stage_names(tmp_path):
     with pytest.raises(InfraError, match=r"`snapStartStages` in cdk\.json must be a list"):
         read(tmp_path, stage="prod", snapStartStages="prod")
+
+
+def test_the_cdn_is_off_unless_asked_for_and_on_for_the_stages_in_cdk_json(tmp_path):
+    cdn_stages = cdk_json_context()["cdnStages"]
+    assert read(tmp_path, stage="dev-alice", cdnStages=cdn_stages).cdn is False
+    assert read(tmp_path, stage="dev-alice", cdn="true").cdn is True
+    assert read(tmp_path, stage="prod", cdnStages=cdn_stages).cdn is True
+
+
+def test_the_celebrity_threshold_defaults_to_1000_followers_and_is_checked(tmp_path):
+    assert read(tmp_path, stage="dev-alice").celebrity_followers == 1000
+    assert read(tmp_path, stage="dev-alice", celebrityFollowers="50").celebrity_followers == 50
+    with pytest.raises(InfraError, match="celebrityFollowers"):
+        read(tmp_path, stage="dev-alice", celebrityFollowers="0")
+
+
+def test_prod_gets_snapstart_and_the_cdn_side_by_side_from_cdk_json(tmp_path):
+    context = cdk_json_context()
+    stages = {key: context[key] for key in ("snapStartStages", "cdnStages")}
+
+    prod = read(tmp_path, stage="prod", **stages)
+    personal = read(tmp_path, stage="dev-alice", **stages)
+
+    assert (prod.snap_start, prod.cdn) == (True, True)
+    assert (personal.snap_start, personal.cdn) == (False, False)

@@ -36,8 +36,8 @@ def test_transactions_are_allowed_through_their_item_level_actions():
 
 
 def test_index_grant_covers_the_table_and_each_named_index():
-    [statement] = statements(TableGrant(FOLLOWS, ("Query",), indexes=("byFollowee",)))
-    assert statement.resources == ("arn:table/follows", "arn:table/follows/index/byFollowee")
+    [statement] = statements(TableGrant(FOLLOWS, ("Query",), indexes=("byFanout",)))
+    assert statement.resources == ("arn:table/follows", "arn:table/follows/index/byFanout")
 
 
 def test_user_pool_grant_allows_its_admin_actions_on_the_pool():

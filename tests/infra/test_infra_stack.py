@@ -272,7 +272,7 @@ def test_route_added_to_the_declarations_gets_a_function_a_route_and_index_permi
         path="/api/profiles/{username}/followers",
         handler="profiles.get.handler",
         auth=Auth.NONE,
-        grants=(TableGrant(FOLLOWS, ("Query",), indexes=("byFollowee",)),),
+        grants=(TableGrant(FOLLOWS, ("Query",), indexes=("byFanout",)),),
     )
     template = Template.from_stack(synth(STAGE, routes=(followers,), workers=()))
     _, api_route = only(template.find_resources("AWS::ApiGatewayV2::Route"))

@@ -12,7 +12,16 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
-from conduit.resources import ARTICLES, FOLLOWS, USERS, Table, powertools_env
+from conduit.resources import (
+    ARTICLES,
+    CELEBRITY_FOLLOWERS_ENV_VAR,
+    DEFAULT_CELEBRITY_FOLLOWERS,
+    FOLLOWS,
+    LISTINGS,
+    USERS,
+    Table,
+    powertools_env,
+)
 from conduit.routes import ROUTES, WORKERS, StreamWorker, TableGrant
 from infra.errors import InfraError
 from tests.infra.conftest import (
@@ -98,6 +107,8 @@ def expected_environment(template: Template, worker: StreamWorker) -> dict[str, 
     expected: dict[str, Any] = dict(powertools_env(STAGE))
     for table in dict.fromkeys([*granted_tables(worker), *worker.sources]):
         expected[table.env_var] = {"Ref": table_id(template, table)}
+    defaults = {CELEBRITY_FOLLOWERS_ENV_VAR: str(DEFAULT_CELEBRITY_FOLLOWERS)}
+    expected.update({name: defaults[name] for name in worker.settings})
     return expected
 
 
@@ -300,9 +311,9 @@ def test_added_worker_gets_its_grants_its_streams_and_its_queue(added):
 
 
 def test_worker_reading_a_table_without_a_stream_fails_the_synth(synth):
-    assert not USERS.stream
-    with pytest.raises(InfraError, match=r"table 'users', which has none: set `stream=True`"):
-        synth(STAGE, routes=(), workers=(probe_worker(sources=(USERS,)),))
+    assert not LISTINGS.stream
+    with pytest.raises(InfraError, match=r"table 'listings', which has none: set `stream=True`"):
+        synth(STAGE, routes=(), workers=(probe_worker(sources=(LISTINGS,)),))
 
 
 def test_worker_without_a_source_fails_the_synth(synth):

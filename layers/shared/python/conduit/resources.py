@@ -7,6 +7,7 @@ variables named here. Nothing else spells a table name, key, index or variable.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -56,17 +57,20 @@ class Table:
 
 #: Profiles (`USER#<sub>`) and the uniqueness claims on usernames and emails
 #: (`USERNAME#<lower>`, `EMAIL#<lower>`), so one transaction can write a profile with its claims.
-USERS = Table(key="users", env_var="USERS_TABLE", partition_key=Key("pk"))
+#: Its stream carries profile changes to the copies of the author's card (articles, comments).
+USERS = Table(key="users", env_var="USERS_TABLE", partition_key=Key("pk"), stream=True)
 
 #: One item per follow edge. The table answers "does A follow B" with one GetItem and
-#: "whom does A follow" with one Query; `byFollowee` answers "who follows B". Its stream
-#: drives feed back-fill on follow and clean-up on unfollow.
+#: "whom does A follow" with one Query. An edge whose follower gets the followee's articles
+#: pushed into their feed carries `fanout` (the followee): the sparse `byFanout` index lists
+#: exactly the feeds a new article goes to. Its stream drives back-fill, withdrawal and the
+#: celebrity hybrid (docs/scaling.md).
 FOLLOWS = Table(
     key="follows",
     env_var="FOLLOWS_TABLE",
     partition_key=Key("followerId"),
     sort_key=Key("followeeId"),
-    indexes=(Index("byFollowee", Key("followeeId"), Key("followerId"), projection=()),),
+    indexes=(Index("byFanout", Key("fanout"), Key("followerId"), projection=()),),
     stream=True,
 )
 
@@ -75,11 +79,12 @@ FOLLOWS = Table(
 #: to feeds on create and clean-up of comments, favorites and feed entries on delete.
 ARTICLES = Table(key="articles", env_var="ARTICLES_TABLE", partition_key=Key("pk"), stream=True)
 
-#: Every way to list articles, materialised: one partition per list (`all`, `author#<id>`,
-#: `tag#<tag>`, their combinations with `fav#<user>`, and `feed#<user>`), entries sorted by
-#: `<createdAt>#<articleId>`, and one counter item per list (sort key `~count`, after every
-#: entry) holding `total`. Tag counters also carry `popularity`, which puts them in the sparse
-#: `byPopularity` index: the most used tags in one Query.
+#: Every way to list articles, materialised: one partition per list (`author#<id>`, the
+#: site-wide `all@<shard>` and `tag#<tag>@<shard>`, author and tag, their combinations with
+#: `fav#<user>`, and `feed#<user>`), entries sorted by `<createdAt>#<articleId>`, and one
+#: counter item per list (sort key `~count`, after every entry) holding `total`. A tag's
+#: popularity item (`tag#<tag>` / `~popularity`) carries `popularity`, which puts it in the
+#: sparse `byPopularity` index under one of `POPULARITY_SHARDS` keys.
 LISTINGS = Table(
     key="listings",
     env_var="LISTINGS_TABLE",
@@ -88,21 +93,28 @@ LISTINGS = Table(
     indexes=(Index("byPopularity", Key("popularity"), Key("total", KeyType.NUMBER), projection=("tag",)),),
 )
 
-#: One item per (user, article) favorite; `byArticle` finds an article's favoriters for clean-up.
+#: One item per (user, article) favorite, and each article's `FAVORITE_COUNT_SHARDS` count
+#: items (`COUNT#<articleId>` / `<shard>`). `byArticle` finds an article's favoriters for
+#: clean-up; its key `<articleId>#<shard>` spreads one article's favorites over
+#: `FAVORITER_INDEX_SHARDS` index partitions. Its stream keeps the counts and the filtered
+#: favorites lists.
 FAVORITES = Table(
     key="favorites",
     env_var="FAVORITES_TABLE",
     partition_key=Key("userId"),
     sort_key=Key("articleId"),
-    indexes=(Index("byArticle", Key("articleId"), Key("userId"), projection=()),),
+    indexes=(Index("byArticle", Key("favoriters"), Key("userId"), projection=()),),
+    stream=True,
 )
 
-#: Comments of an article, by their integer id (per-article sequence kept on the article).
+#: Comments of an article, by their integer id, in `COMMENT_SHARDS` partitions per article
+#: (`<articleId>#<id mod shards>`); `byAuthor` finds a user's comments when their card changes.
 COMMENTS = Table(
     key="comments",
     env_var="COMMENTS_TABLE",
-    partition_key=Key("articleId"),
+    partition_key=Key("thread"),
     sort_key=Key("commentId", KeyType.NUMBER),
+    indexes=(Index("byAuthor", Key("authorId"), Key("commentId", KeyType.NUMBER), projection=()),),
 )
 
 #: The first response to each POST sent with an `Idempotency-Key`, kept 24 hours (Powertools'
@@ -115,6 +127,38 @@ IDEMPOTENCY = Table(
 )
 
 TABLES: tuple[Table, ...] = (USERS, FOLLOWS, ARTICLES, LISTINGS, FAVORITES, COMMENTS, IDEMPOTENCY)
+
+
+@dataclass(frozen=True)
+class Sharding:
+    """How hot keys are spread (docs/scaling.md). Changing a count moves items: a migration."""
+
+    #: Partitions of each site-wide list (`all`, `tag#<tag>`): appends spread over them.
+    lists: int = 4
+    #: Partition keys of the `byPopularity` index: tag popularity writes spread over them.
+    popularity: int = 4
+    #: Count items per article that the worker adds favorites to.
+    favorite_counts: int = 4
+    #: `byArticle` index partitions per article: favorites of one article spread over them.
+    favoriters: int = 8
+    #: Comment partitions per article.
+    comments: int = 4
+
+
+SHARDING = Sharding()
+
+
+def shard_of(value: str, shards: int) -> int:
+    """A stable shard for `value` (the same in every process, unlike `hash`)."""
+    return zlib.crc32(value.encode()) % shards
+
+
+#: The celebrity threshold (followers), per stage: at or above it an author's articles are
+#: merged into followers' feeds at read time instead of being pushed (docs/scaling.md).
+CELEBRITY_FOLLOWERS_ENV_VAR = "CELEBRITY_FOLLOWERS"
+DEFAULT_CELEBRITY_FOLLOWERS = 1000
+#: Celebrities one reader's feed merges at read time; beyond them, articles are pushed.
+PULLED_CELEBRITIES_MAX = 4
 
 
 @dataclass(frozen=True)

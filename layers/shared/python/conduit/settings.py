@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from functools import cache
 
 from conduit.errors import ConfigurationError
-from conduit.resources import DEFAULT_REGION, JWKS_URL_ENV_VAR, USER_POOL, Table
+from conduit.resources import (
+    CELEBRITY_FOLLOWERS_ENV_VAR,
+    DEFAULT_CELEBRITY_FOLLOWERS,
+    DEFAULT_REGION,
+    JWKS_URL_ENV_VAR,
+    USER_POOL,
+    Table,
+)
 
 
 @dataclass(frozen=True)
@@ -59,7 +66,19 @@ def user_pool() -> UserPoolSettings:
     )
 
 
+@cache
+def celebrity_followers() -> int:
+    """Followers from which an author's articles are pulled into feeds, not pushed."""
+    raw = os.environ.get(CELEBRITY_FOLLOWERS_ENV_VAR, "").strip()
+    if not raw:
+        return DEFAULT_CELEBRITY_FOLLOWERS
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigurationError(f"{CELEBRITY_FOLLOWERS_ENV_VAR} must be a whole number of at least 1")
+    return int(raw)
+
+
 def reset() -> None:
     """Forget what was read, for tests that re-provision the emulator between cases."""
     table_name.cache_clear()
     user_pool.cache_clear()
+    celebrity_followers.cache_clear()

@@ -18,9 +18,10 @@ which botocore does not retry.
 from __future__ import annotations
 
 import contextvars
+import math
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -128,9 +129,10 @@ def conflicted(error: TransactWriteError) -> bool:
 
 
 class Transaction(TransactWrite):
-    """The transaction every store writes with (`with Transaction() as t: t.save(...)`): a
-    TransactWriteItems with a ClientRequestToken of its own, committed again (same token) while
-    DynamoDB cancels it only for conflicts or throttling and the budget allows."""
+    """The transaction every store writes with (`with Transaction() as t: t.save(...)`, or
+    `transact`): a TransactWriteItems with a ClientRequestToken of its own, committed again
+    (same token) while DynamoDB cancels it only for conflicts or throttling and the budget
+    allows."""
 
     def __init__(self) -> None:
         super().__init__(client_request_token=str(uuid.uuid4()), connection=connection())
@@ -146,12 +148,23 @@ class Transaction(TransactWrite):
                 attempt += 1
 
 
+def failed_conditions(error: TransactWriteError) -> list[bool]:
+    """Per item of a cancelled transaction, in the order staged: did its condition fail?"""
+    return [r is not None and r.code == "ConditionalCheckFailed" for r in error.cancellation_reasons or []]
+
+
+def transact(write: Callable[[TransactWrite], None]) -> None:
+    """Run one `Transaction` built by `write` (the stores stage their items into it); a
+    cancellation by a condition is raised as `TransactWriteError` (see `conflicted`)."""
+    with Transaction() as transaction:
+        write(transaction)
+
+
 def commit_once(write: Callable[[TransactWrite], None]) -> bool:
     """Run one transaction built by `write`; False when a condition says there was nothing
     to do (already applied, or the item it depends on is gone)."""
     try:
-        with Transaction() as transaction:
-            write(transaction)
+        transact(write)
     except TransactWriteError as error:
         if conflicted(error):
             return False
@@ -174,3 +187,27 @@ def together(*calls: Callable[[], Any]) -> list[Any]:
         # Each call in a copy of the caller's context: its AWS calls count for this request.
         futures = [pool.submit(contextvars.copy_context().run, run, call) for call in calls]
         return [future.result() for future in futures]
+
+
+def each(call: Callable[[Any], Any], items: Iterable[Any], width: int = 8) -> list[Any]:
+    """`call` on every item, `width` at a time (the stream worker's many small writes)."""
+    with ThreadPoolExecutor(max_workers=width) as pool:
+        futures = [pool.submit(contextvars.copy_context().run, call, item) for item in items]
+        return [future.result() for future in futures]
+
+
+def share(wanted: int, sources: int) -> int:
+    """Entries to read from each of `sources` partitions for the newest `wanted` of their
+    merge: the mean share and 2.5 standard deviations of it (about 1 page in 200 needs a
+    second round), never more than `wanted`."""
+    if sources <= 1:
+        return wanted
+    mean = wanted / sources
+    return min(wanted, math.ceil(mean + 2.5 * math.sqrt(mean)) + 1)
+
+
+def run_rounds(rounds: Callable[[], list[Callable[[], Any]]]) -> None:
+    """Call `rounds()` for the next round's calls until it has none; each round runs its calls
+    side by side (one round trip)."""
+    while calls := rounds():
+        together(*calls)

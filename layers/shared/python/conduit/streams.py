@@ -1,17 +1,32 @@
-"""Routes each stream record to the use case it triggers. The worker function and the local
-stack's stream pump both call `handle`."""
+"""Routes a batch of stream records to the work it triggers. The worker function and the
+local stack's stream pump both call `handle_batch`.
+
+A batch comes from one shard of one table's stream, in the order the changes happened. Work
+that concerns one record (a fan-out, a clean-up, a card to copy) is done record by record;
+work that many records share (the site-wide lists, an article's favorites count) is done
+once for the batch, which is what keeps those shared items cool. Every step is idempotent,
+so the failures reported (the first failing record and everything after it, which Lambda
+retries from) may redo work already done without changing its result.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from conduit import settings
-from conduit.articles.store import is_article_key
+from conduit.articles.store import CARD_ATTRIBUTES, Article, article_of, is_article_key
+from conduit.favorites import service as favoriting
+from conduit.favorites.store import Favorite, favorite_of
 from conduit.feeds import service as feeds
-from conduit.listings.store import Placement
-from conduit.resources import ARTICLES, FOLLOWS
+from conduit.observability import logger
+from conduit.profiles.store import edge_of
+from conduit.resources import ARTICLES, FAVORITES, FOLLOWS, USERS
+from conduit.users.store import author_of
+
+_CARD_OF_PROFILE = ("username", "bio", "image")
 
 
 def _table_of(record: DynamoDBRecord) -> str:
@@ -19,31 +34,150 @@ def _table_of(record: DynamoDBRecord) -> str:
     return (record.event_source_arn or "").split(":table/", 1)[-1].split("/", 1)[0]
 
 
-def _article(image: dict[str, Any]) -> tuple[Placement, tuple[str, ...]]:
-    placement = Placement(str(image["articleId"]), str(image["authorId"]), str(image["createdAt"]))
-    return placement, tuple(str(tag) for tag in image.get("tagList") or ())
+def _event(record: DynamoDBRecord) -> str:
+    return record.event_name.name if record.event_name else ""
 
 
-def handle(record: DynamoDBRecord) -> None:
-    table = _table_of(record)
+def _images(record: DynamoDBRecord) -> tuple[dict[str, Any], dict[str, Any]]:
     change = record.dynamodb
     if change is None:
-        return
-    event = record.event_name.name if record.event_name else ""
-    if table == settings.table_name(ARTICLES):
-        keys = change.keys or {}
-        if not is_article_key(str(keys.get("pk", ""))):
-            return  # slug claims and bodies: feeds, favorites and comments follow the article item
-        if event == "INSERT" and change.new_image:
-            feeds.fan_out(_article(change.new_image)[0])
-        elif event == "REMOVE" and change.old_image:
-            feeds.clean_up_article(*_article(change.old_image))
-    elif table == settings.table_name(FOLLOWS):
-        image = change.new_image if event == "INSERT" else change.old_image
-        if not image:
-            return
-        follower, followee = str(image["followerId"]), str(image["followeeId"])
-        if event == "INSERT":
-            feeds.back_fill(follower, followee)
-        elif event == "REMOVE":
-            feeds.withdraw(follower, followee)
+        return {}, {}
+    return dict(change.old_image or {}), dict(change.new_image or {})
+
+
+def _changed(old: dict[str, Any], new: dict[str, Any], names: Sequence[str]) -> bool:
+    return any(old.get(name) != new.get(name) for name in names)
+
+
+def _each(records: Sequence[DynamoDBRecord], work: Callable[[DynamoDBRecord], None]) -> int | None:
+    """Do `work` record by record; the index of the first that failed, if one did."""
+    for index, record in enumerate(records):
+        try:
+            work(record)
+        except Exception:
+            logger.exception("stream record failed", extra={"event_id": record.event_id})
+            return index
+    return None
+
+
+# --- articles ----------------------------------------------------------------------------
+
+
+def _article_record(record: DynamoDBRecord) -> None:
+    old, new = _images(record)
+    if not is_article_key(str((new or old).get("pk", ""))):
+        return  # slug claims and bodies: lists and feeds follow the article item
+    event = _event(record)
+    if event == "INSERT":
+        feeds.fan_out(article_of(new))
+    elif event == "MODIFY" and _changed(old, new, CARD_ATTRIBUTES):
+        feeds.copy_card(article_of(new))
+    elif event == "REMOVE":
+        feeds.clean_up_article(article_of(old))
+
+
+def _articles(records: Sequence[DynamoDBRecord]) -> int | None:
+    """The batch's new and deleted articles are filed first (site-wide lists, tags), so by the
+    time an article reaches a feed its tags count it; then each record's own work."""
+    final: dict[str, tuple[Article, bool]] = {}
+    first: int | None = None
+    for index, record in enumerate(records):
+        old, new = _images(record)
+        if not is_article_key(str((new or old).get("pk", ""))):
+            continue
+        event = _event(record)
+        article = article_of(new or old)
+        if event in ("INSERT", "REMOVE"):
+            final[article.article_id] = (article, event == "INSERT")
+            first = index if first is None else first
+        elif event == "MODIFY" and article.article_id in final:
+            final[article.article_id] = (article, final[article.article_id][1])
+    failed: int | None = None
+    if final:
+        try:
+            feeds.file_articles(list(final.values()))
+        except Exception:
+            logger.exception("filing articles failed")
+            failed = first
+    done = records[:failed] if failed is not None else records
+    failed_record = _each(done, _article_record)
+    return failed_record if failed_record is not None else failed
+
+
+# --- follows -----------------------------------------------------------------------------
+
+
+def _follow_record(record: DynamoDBRecord) -> None:
+    old, new = _images(record)
+    event = _event(record)
+    if event == "INSERT":
+        edge = edge_of(new)
+        feeds.followed(edge.follower_id, edge.followee_id)
+    elif event == "REMOVE":
+        edge = edge_of(old)
+        feeds.unfollowed(edge.follower_id, edge.followee_id, pushed=edge.pushed)
+    elif event == "MODIFY" and new:
+        edge = edge_of(new)
+        if edge.converting and edge.pushed:
+            feeds.convert(edge.follower_id, edge.followee_id)
+
+
+def _follows(records: Sequence[DynamoDBRecord]) -> int | None:
+    return _each(records, _follow_record)
+
+
+# --- favorites ---------------------------------------------------------------------------
+
+
+def _favorites(records: Sequence[DynamoDBRecord]) -> int | None:
+    by_article: dict[str, list[tuple[int, Favorite, bool]]] = {}
+    for index, record in enumerate(records):
+        event = _event(record)
+        if event not in ("INSERT", "REMOVE"):
+            continue
+        old, new = _images(record)
+        favorite = favorite_of(new if event == "INSERT" else old)
+        if favorite is not None:
+            by_article.setdefault(favorite.placement.article_id, []).append(
+                (index, favorite, event == "INSERT")
+            )
+    failed: int | None = None
+    for changes in by_article.values():
+        try:
+            favoriting.count([(favorite, present) for _, favorite, present in changes])
+        except Exception:
+            logger.exception("counting favorites failed")
+            earliest = changes[0][0]
+            failed = earliest if failed is None else min(failed, earliest)
+    return failed
+
+
+# --- users -------------------------------------------------------------------------------
+
+
+def _user_record(record: DynamoDBRecord) -> None:
+    old, new = _images(record)
+    if _event(record) == "MODIFY" and _changed(old, new, _CARD_OF_PROFILE):
+        card = author_of(new)
+        if card is not None:
+            feeds.profile_changed(card)
+
+
+def _users(records: Sequence[DynamoDBRecord]) -> int | None:
+    return _each(records, _user_record)
+
+
+def handle_batch(records: Sequence[DynamoDBRecord]) -> list[DynamoDBRecord]:
+    """Apply a batch; returns the records to retry (the first failure and all after it)."""
+    if not records:
+        return []
+    table = _table_of(records[0])
+    handlers: dict[str, Callable[[Sequence[DynamoDBRecord]], int | None]] = {
+        settings.table_name(ARTICLES): _articles,
+        settings.table_name(FOLLOWS): _follows,
+        settings.table_name(FAVORITES): _favorites,
+        settings.table_name(USERS): _users,
+    }
+    handler = handlers.get(table)
+    failed = handler(records) if handler is not None else None
+    return list(records[failed:]) if failed is not None else []

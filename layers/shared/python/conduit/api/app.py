@@ -20,7 +20,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from conduit import aws_calls, retries, snapstart
-from conduit.api import init_done
+from conduit.api import caching, init_done
 from conduit.api.events import HttpEvent
 from conduit.auth import Caller, authenticate
 from conduit.errors import ConduitError, ServiceUnavailable, ValidationFailed
@@ -173,6 +173,22 @@ def _respond(
         return HttpResponse(500, {"errors": {"server": ["internal error"]}})
 
 
+def _cached(route: Route, event: HttpEvent, result: dict[str, Any]) -> dict[str, Any]:
+    """Add the caching headers (`conduit.api.caching`); a `GET` whose `If-None-Match` names the
+    answer's `ETag` gets `304` with no body."""
+    headers = dict(result.get("headers") or {})
+    status = int(result["statusCode"])
+    headers["Cache-Control"] = caching.cache_control(route, "authorization" in event.headers, status)
+    if route.method != "GET" or status != 200:
+        return {**result, "headers": headers}
+    tag = caching.etag(str(result.get("body") or ""))
+    headers.update({"ETag": tag, "Vary": "Authorization"})
+    if caching.matches(event.headers.get("if-none-match"), tag):
+        headers.pop("Content-Type", None)
+        return {"statusCode": 304, "headers": headers, "body": ""}
+    return {**result, "headers": headers}
+
+
 def lambda_handler(route_name: str, view: View, replay: Replay = Replay()) -> LambdaHandler:
     """Build the Lambda entry point of one route from its route-table entry."""
     route: Route = ROUTES_BY_NAME[route_name]
@@ -185,17 +201,17 @@ def lambda_handler(route_name: str, view: View, replay: Replay = Replay()) -> La
         started = time.perf_counter()
         http = HttpEvent.of(event)
         with aws_calls.tallying() as calls, retries.budget(context.get_remaining_time_in_millis() / 1000):
-            response = _respond(route, view, replay, http, context)
+            result = _cached(route, http, _respond(route, view, replay, http, context).to_result())
         logger.info(
             "request handled",
             extra={
                 "route": route.route_key,
-                "status": response.status,
+                "status": result["statusCode"],
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 "aws": calls.summary(),
             },
         )
-        result = response.to_result()
+        # After the caching headers: a 304 carries it too.
         result["headers"][REQUEST_ID_HEADER] = http.request_id
         return result
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # only types: a user function must not import the article modules
     from conduit.articles.reading import ArticleView
+    from conduit.cards import Author
     from conduit.comments.service import CommentView
     from conduit.listings.store import Page
     from conduit.profiles.service import Profile
@@ -24,7 +25,7 @@ def user_document(user: User, token: str) -> dict[str, Any]:
     }
 
 
-def profile(user: User, following: bool) -> dict[str, Any]:
+def profile(user: User | Author, following: bool) -> dict[str, Any]:
     return {"username": user.username, "bio": user.bio, "image": user.image, "following": following}
 
 
@@ -40,7 +41,7 @@ def article(view: ArticleView, with_body: bool = True) -> dict[str, Any]:
         "description": found.description,
     }
     if with_body:
-        document["body"] = found.body
+        document["body"] = view.body
     document.update(
         {
             "tagList": list(found.tags),
@@ -48,7 +49,7 @@ def article(view: ArticleView, with_body: bool = True) -> dict[str, Any]:
             "updatedAt": found.updated_at,
             "favorited": view.favorited,
             "favoritesCount": found.favorites_count,
-            "author": profile(view.author, view.following),
+            "author": profile(found.author, view.following),
         }
     )
     return document

@@ -1,4 +1,4 @@
-"""Use cases for articles: create, read, list, feed, update, delete, favorite."""
+"""Use cases for articles: create, read, list, feed, update, delete."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 from conduit.articles import reading
 from conduit.articles import store as articles
 from conduit.articles.paging import Paging
-from conduit.articles.reading import ArticleView
+from conduit.articles.reading import ArticleView, Flags
 from conduit.articles.slugs import candidates, slugify
 from conduit.articles.store import Article, SlugTaken
 from conduit.clock import now_iso
-from conduit.errors import Forbidden, NotFound, ValidationFailed
-from conduit.favorites import store as favorites
+from conduit.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from conduit.listings import store as listings
-from conduit.listings.store import Page
+from conduit.listings.store import Merge, Page
+from conduit.storage import together
 from conduit.users import store as users
 
 if TYPE_CHECKING:  # only types: the views parse the bodies
@@ -45,33 +45,51 @@ def _free_slug(title: str, keep: str | None = None) -> str:
     return free[0] if free else f"{base}-{uuid.uuid4().hex[:8]}"
 
 
+def _author_list_entry(article: Article, adding: bool) -> listings.Step:
+    keys = [listings.author_key(article.author_id)]
+    return listings.card_puts(keys, article) if adding else listings.deletes(keys, article.placement.sk)
+
+
 def create(author_id: str, new: NewArticle, request_key: str | None = None) -> ArticleView:
-    """Publish an article. With a request key (the Idempotency-Key), its id comes from the author
-    and the key, so a repeat whose first attempt was written but not answered finds that article
-    instead of publishing it twice."""
+    """Write the article with its entry in its author's list (the author sees it there at
+    once); the site-wide lists, tags and feeds follow from the stream. The response is built
+    from what was written: nothing is read back. With a request key (the Idempotency-Key), its
+    id comes from the author and the key, so a repeat whose first attempt was written but not
+    answered finds that article instead of publishing it twice."""
+    profile, slug = together(lambda: users.get(author_id), lambda: _free_slug(new.title))
+    if profile is None:
+        raise Unauthorized("belongs to no user")
     now = now_iso()
     article_id = uuid.uuid5(_REQUESTED, f"{author_id}/{request_key}") if request_key else uuid.uuid4()
     article = Article(
         article_id=str(article_id),
-        slug="",
+        slug=slug,
         title=new.title,
         description=new.description,
-        body=new.body,
         tags=tuple(new.tagList),
-        author_id=author_id,
+        author=users.card_of(profile),
         created_at=now,
         updated_at=now,
+        body=new.body,
     )
-    for _ in range(_SLUG_ATTEMPTS):
-        article = replace(article, slug=_free_slug(new.title))
+    for attempt in range(_SLUG_ATTEMPTS):
+        if attempt:
+            article = replace(article, slug=_free_slug(new.title))
         try:
-            article = articles.create(article)
+            article = publish(article)
             break
         except SlugTaken:
             continue
     else:
         raise ValidationFailed.on("title", "is too popular right now; try again")
-    return reading.view(article, author_id)
+    return ArticleView(article, favorited=False, following=False, body=new.body)
+
+
+def publish(article: Article) -> Article:
+    """Write a new article with its entry in its author's list, in one transaction; returns what
+    is stored (see `articles.store.create`)."""
+    step = _author_list_entry(article, adding=True)
+    return articles.create(article, also=lambda transaction: listings.stage(transaction, step))
 
 
 def get(slug: str, viewer: str | None) -> ArticleView:
@@ -111,23 +129,15 @@ def update(slug: str, caller: str, changes: ArticleChanges) -> ArticleView:
             raise ValidationFailed.on("article", "was changed by another request; try again") from None
     else:
         raise ValidationFailed.on("title", "is too popular right now; try again")
-    return reading.view(after, caller)
+    return reading.view(after, caller, favorited=None)
 
 
 def delete(slug: str, caller: str) -> None:
-    articles.delete(_own(slug, caller))
-
-
-def favorite(slug: str, caller: str, favorited: bool) -> ArticleView:
-    """Favorite or unfavorite; doing what is already done changes nothing and is no error.
-    Either way the caller's flag is now `favorited` (the flag read beside the author is only
-    eventually consistent, so it is not asked)."""
-    article = _find(slug)
-    if favorites.add(caller, article) if favorited else favorites.remove(caller, article):
-        article = replace(article, favorites_count=article.favorites_count + (1 if favorited else -1))
-    else:
-        article = _find(slug)  # nothing to do, or a race: show the count as it is now
-    return replace(reading.view(article, caller), favorited=favorited)
+    """Remove the article and its entry in its author's list at once; everything else
+    (site-wide lists, feeds, favorites, comments) follows from the stream."""
+    article = _own(slug, caller)
+    step = _author_list_entry(article, adding=False)
+    articles.delete(article, also=lambda transaction: listings.stage(transaction, step))
 
 
 def list_articles(
@@ -143,11 +153,32 @@ def list_articles(
     ids = {field: owners.get(name.lower()) for field, name in names.items()}
     if any(user_id is None for user_id in ids.values()):
         return [], Page([], 0, None)
-    key = listings.filter_key(author_id=ids.get("author"), tag=tag, favorited_by=ids.get("favorited"))
-    page = listings.page(key, paging.limit, paging.offset, paging.cursor)
-    return reading.views(page.placements, viewer), page
+    author_id, favoriter = ids.get("author"), ids.get("favorited")
+    # The viewer's own favorites list is written by their favorite's transaction, so their
+    # flags are right at once (its filtered lists follow from the stream).
+    viewers_favorites = listings.favorites_key(viewer) if viewer else None
+    if favoriter is not None:
+        keys = [listings.favorites_key(favoriter, author_id, tag)]
+        flags = Flags(viewer, viewers_favorites, all_favorited=viewer == favoriter)
+    elif author_id is not None:
+        keys = [
+            listings.author_tag_key(author_id, tag) if tag is not None else listings.author_key(author_id)
+        ]
+        flags = Flags(viewer, viewers_favorites)
+    else:
+        keys = listings.site_keys(listings.site_base(tag))
+        flags = Flags(viewer, viewers_favorites)
+    return reading.page(keys, paging, flags)
 
 
 def feed(paging: Paging, viewer: str) -> tuple[list[ArticleView], Page]:
-    page = listings.page(listings.feed_key(viewer), paging.limit, paging.offset, paging.cursor)
-    return reading.views(page.placements, viewer), page
+    """The reader's feed: their materialised feed merged with the newest articles of the
+    celebrities they pull (named in the feed partition's head, read in the first round)."""
+    own = listings.feed_key(viewer)
+
+    def pulled(merge: Merge) -> list:  # type: ignore[type-arg]
+        celebrities = listings.pulled_in(merge.head_items(own))
+        return merge.add([listings.author_key(c) for c in celebrities], head=1)
+
+    flags = Flags(viewer, listings.favorites_key(viewer), followed=True)
+    return reading.page([own], paging, flags, head=listings.FEED_HEAD, extend=pulled)

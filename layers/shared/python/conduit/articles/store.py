@@ -4,29 +4,33 @@ articles table.
 An article is keyed by an id that never changes, so comments, favorites and list entries
 never move; its slug is a claim item (`SLUG#<slug>` -> id), taken with a condition, so two
 articles can never share one. Its body (up to 50,000 characters) is an item of its own
-(`BODY#<id>`): list pages read the article items only, so a page costs the same whatever the
-bodies' length, and only a single article's response reads the body. Creating and deleting
-an article writes the article, its body, its claim and its entries and counters in every list
-in one transaction.
+(`BODY#<id>`): pages read cards, never bodies. The article item is the source of every copy
+of its card (list and feed entries): it carries its author's card and `favoritesCount`, and a
+`version` that grows with every change, so the stream worker can copy it without ever
+putting an older card over a newer one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
 
-from conduit.listings import store as listings
-from conduit.listings.store import Placement
+from conduit.cards import Author, Card
 from conduit.resources import ARTICLES
-from conduit.storage import Record, Transaction, conflicted, table_meta
+from conduit.storage import Record, conflicted, table_meta, transact
 
 _ARTICLE = "ARTICLE#"
 _SLUG = "SLUG#"
 _BODY = "BODY#"
+
+#: Other stores' items written in the same transaction as an article (its author's list entry).
+Also = Callable[[TransactWrite], None]
 
 
 class SlugTaken(Exception):
@@ -53,10 +57,17 @@ class ArticleRecord(Record):
     description = UnicodeAttribute()
     tag_list = ListAttribute(of=UnicodeAttribute, attr_name="tagList", default=list)
     author_id = UnicodeAttribute(attr_name="authorId")
+    author_name = UnicodeAttribute(attr_name="authorName")
+    author_bio = UnicodeAttribute(attr_name="authorBio", null=True)
+    author_image = UnicodeAttribute(attr_name="authorImage", null=True)
+    author_version = NumberAttribute(attr_name="authorVersion", default=0)
     created_at = UnicodeAttribute(attr_name="createdAt")
     updated_at = UnicodeAttribute(attr_name="updatedAt")
     favorites_count = NumberAttribute(attr_name="favoritesCount", default=0)
+    #: The sum of the count items' update counts the count was taken at (see favorites).
+    count_version = NumberAttribute(attr_name="countVersion", default=0)
     comment_seq = NumberAttribute(attr_name="commentSeq", default=0)
+    version = NumberAttribute(default=1)
 
 
 class SlugClaim(Record):
@@ -76,45 +87,44 @@ class BodyRecord(Record):
 
 
 @dataclass(frozen=True)
-class Article:
-    """An article; `body` is None when it was not read (list pages read summaries only)."""
+class Article(Card):
+    """An article; `body` is None when it was not read (pages read cards only). A new
+    article's card is version 1."""
 
-    article_id: str
-    slug: str
-    title: str
-    description: str
-    body: str | None
-    tags: tuple[str, ...]
-    author_id: str
-    created_at: str
-    updated_at: str
-    favorites_count: int = 0
-
-    @property
-    def placement(self) -> Placement:
-        return Placement(self.article_id, self.author_id, self.created_at)
-
-    @property
-    def lists(self) -> list[str]:
-        return listings.article_lists(self.author_id, self.tags)
+    version: int = 1
+    body: str | None = None
 
 
 def _to_article(record: ArticleRecord) -> Article:
+    stored = ArticleRecord.get_attributes().items()
+    return article_of({attribute.attr_name: getattr(record, name) for name, attribute in stored})
+
+
+def article_of(image: Mapping[str, Any]) -> Article:
+    """The article an item's attributes describe (a record's, or a stream image's)."""
+    author = Author(
+        str(image["authorId"]),
+        str(image["authorName"]),
+        image.get("authorBio"),
+        image.get("authorImage"),
+        int(image.get("authorVersion") or 0),
+    )
     return Article(
-        article_id=record.article_id,
-        slug=record.slug,
-        title=record.title,
-        description=record.description,
-        body=None,
-        tags=tuple(str(tag) for tag in record.tag_list or ()),
-        author_id=record.author_id,
-        created_at=record.created_at,
-        updated_at=record.updated_at,
-        favorites_count=int(record.favorites_count or 0),
+        article_id=str(image["articleId"]),
+        slug=str(image["slug"]),
+        title=str(image["title"]),
+        description=str(image["description"]),
+        tags=tuple(str(tag) for tag in image.get("tagList") or ()),
+        author=author,
+        created_at=str(image["createdAt"]),
+        updated_at=str(image["updatedAt"]),
+        favorites_count=int(image.get("favoritesCount") or 0),
+        version=int(image.get("version", 1)),
     )
 
 
 def _to_record(article: Article) -> ArticleRecord:
+    author = article.author
     return ArticleRecord(
         pk=_ARTICLE + article.article_id,
         article_id=article.article_id,
@@ -122,11 +132,21 @@ def _to_record(article: Article) -> ArticleRecord:
         title=article.title,
         description=article.description,
         tag_list=list(article.tags),
-        author_id=article.author_id,
+        author_id=author.user_id,
+        author_name=author.username,
+        author_bio=author.bio,
+        author_image=author.image,
+        author_version=author.version,
         created_at=article.created_at,
         updated_at=article.updated_at,
         favorites_count=article.favorites_count,
+        version=article.version,
     )
+
+
+def record_attributes(article: Article) -> dict[str, Any]:
+    """The article item as stored (the bench loads its dataset from these)."""
+    return dict(_to_record(article).serialize())
 
 
 def article_key(article_id: str) -> str:
@@ -144,6 +164,10 @@ def _body_key(article_id: str) -> str:
 
 def body_record(article_id: str, body: str) -> BodyRecord:
     return BodyRecord(pk=_body_key(article_id), body=body)
+
+
+def slug_claim(slug: str, article_id: str) -> SlugClaim:
+    return SlugClaim(pk=_SLUG + slug, article_id=article_id)
 
 
 def id_of_slug(slug: str) -> str | None:
@@ -190,19 +214,27 @@ def _slug_conflict(error: TransactWriteError, slug: str, article_id: str) -> boo
     return _condition_failed(error) and id_of_slug(slug) not in (None, article_id)
 
 
-def create(article: Article) -> Article:
-    """Write the article, its body, its slug claim and its place in every list, all or nothing.
-    Returns what is stored: the article, or the one this author already wrote under this id
-    (a repeated request whose first attempt was written: its id came from the request)."""
+def create(article: Article, also: Also | None = None) -> Article:
+    """Write the article, its body and its slug claim, with `also` (the author's list entry),
+    all or nothing. Returns what is stored: the article, or the one this author already wrote
+    under this id (a repeated request whose first attempt was written: its id came from the
+    request's Idempotency-Key). Nothing is written twice: a repeat fails the article's condition.
+    """
     if article.body is None:
         raise ValueError("a new article needs its body")
+    body = article.body
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.save(_to_record(article), condition=ArticleRecord.pk.does_not_exist())
+        transaction.save(body_record(article.article_id, body))
+        transaction.save(
+            slug_claim(article.slug, article.article_id), condition=SlugClaim.pk.does_not_exist()
+        )
+        if also is not None:
+            also(transaction)
+
     try:
-        with Transaction() as transaction:
-            transaction.save(_to_record(article), condition=ArticleRecord.pk.does_not_exist())
-            transaction.save(body_record(article.article_id, article.body))
-            claim = SlugClaim(pk=_SLUG + article.slug, article_id=article.article_id)
-            transaction.save(claim, condition=SlugClaim.pk.does_not_exist())
-            listings.add(transaction, article.lists, article.placement)
+        transact(write)
     except TransactWriteError as error:
         if _condition_failed(error):
             existing = get(article.article_id)
@@ -218,12 +250,14 @@ def update(before: Article, after: Article) -> None:
     """Save changed text. A new body (`after.body` not None and not `before.body`) and a new
     slug are written in a transaction with the article, whose condition (still there, slug
     unchanged) covers them all. The old claim is deleted only if still ours, so of two
-    concurrent renames exactly one commits."""
+    concurrent renames exactly one commits. A repeat writes the same text again (under a
+    higher version: copies still converge on it)."""
     actions: list[Action] = [
         ArticleRecord.title.set(after.title),
         ArticleRecord.description.set(after.description),
         ArticleRecord.slug.set(after.slug),
         ArticleRecord.updated_at.set(after.updated_at),
+        ArticleRecord.version.add(1),
     ]
     condition = ArticleRecord.slug == before.slug
     new_body = after.body if after.body is not None and after.body != before.body else None
@@ -235,18 +269,21 @@ def update(before: Article, after: Article) -> None:
                 raise ConcurrentChange(after.article_id) from error
             raise
         return
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.update(
+            ArticleRecord(pk=_ARTICLE + after.article_id), actions=actions, condition=condition
+        )
+        if new_body is not None:
+            transaction.save(body_record(after.article_id, new_body))
+        if after.slug != before.slug:
+            claim = slug_claim(after.slug, after.article_id)
+            transaction.save(claim, condition=SlugClaim.pk.does_not_exist())
+            stale = slug_claim(before.slug, after.article_id)
+            transaction.delete(stale, condition=SlugClaim.article_id == after.article_id)
+
     try:
-        with Transaction() as transaction:
-            transaction.update(
-                ArticleRecord(pk=_ARTICLE + after.article_id), actions=actions, condition=condition
-            )
-            if new_body is not None:
-                transaction.save(body_record(after.article_id, new_body))
-            if after.slug != before.slug:
-                claim = SlugClaim(pk=_SLUG + after.slug, article_id=after.article_id)
-                transaction.save(claim, condition=SlugClaim.pk.does_not_exist())
-                stale = SlugClaim(pk=_SLUG + before.slug, article_id=after.article_id)
-                transaction.delete(stale, condition=SlugClaim.article_id == after.article_id)
+        transact(write)
     except TransactWriteError as error:
         if _slug_conflict(error, after.slug, after.article_id):
             raise SlugTaken(after.slug) from error
@@ -255,24 +292,82 @@ def update(before: Article, after: Article) -> None:
         raise
 
 
-def delete(article: Article) -> None:
-    """Remove the article, its body, its claim and its place in the lists it was created in, at
-    once. Its comments, favorites and feed entries follow through the stream worker."""
-    with Transaction() as transaction:
+def delete(article: Article, also: Also | None = None) -> None:
+    """Remove the article, its body and its claim, with `also` (the author's list entry), at
+    once. Everything else follows through the stream worker."""
+
+    def write(transaction: TransactWrite) -> None:
         transaction.delete(_to_record(article), condition=ArticleRecord.pk.exists())
         transaction.delete(BodyRecord(pk=_body_key(article.article_id)))
-        claim = SlugClaim(pk=_SLUG + article.slug, article_id=article.article_id)
+        claim = slug_claim(article.slug, article.article_id)
         transaction.delete(claim, condition=SlugClaim.article_id == article.article_id)
-        listings.remove(transaction, article.lists, article.placement)
+        if also is not None:
+            also(transaction)
+
+    transact(write)
 
 
-def next_comment_id(article_id: str) -> int | None:
-    """Take the article's next comment id (1, 2, ...); None if the article is gone."""
+def _guarded_update(article_id: str, actions: list[Action], condition: Any) -> bool:
+    try:
+        ArticleRecord(pk=_ARTICLE + article_id).update(
+            actions=actions, condition=ArticleRecord.pk.exists() & condition
+        )
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def set_favorites_count(article_id: str, count: int, count_version: int) -> bool:
+    """Show a favorites count taken at `count_version` (see `conduit.favorites.store.count`).
+
+    Why a repeat is harmless: the write is conditional on an older `countVersion`, which only
+    grows, so a repeated or late write of a count already shown (or older) changes nothing."""
+    older = ArticleRecord.count_version.does_not_exist() | (ArticleRecord.count_version < count_version)
+    actions: list[Action] = [
+        ArticleRecord.favorites_count.set(count),
+        ArticleRecord.count_version.set(count_version),
+        ArticleRecord.version.add(1),
+    ]
+    return _guarded_update(article_id, actions, older)
+
+
+def set_author(article_id: str, author: Author) -> bool:
+    """Show the author's card as of their profile's `version` (a repeat, or an older card, is
+    refused by the condition)."""
+    older = ArticleRecord.author_version.does_not_exist() | (ArticleRecord.author_version < author.version)
+    actions: list[Action] = [
+        ArticleRecord.author_name.set(author.username),
+        ArticleRecord.author_version.set(author.version),
+        ArticleRecord.version.add(1),
+        ArticleRecord.author_bio.set(author.bio)
+        if author.bio is not None
+        else ArticleRecord.author_bio.remove(),
+        ArticleRecord.author_image.set(author.image)
+        if author.image is not None
+        else ArticleRecord.author_image.remove(),
+    ]
+    return _guarded_update(article_id, actions, older)
+
+
+def reserve_comment_ids(article_id: str, count: int) -> range | None:
+    """Take the article's next `count` comment ids; None if the article is gone.
+
+    A repeat (a retried call whose reply was lost) takes another block: the first one is never
+    used, so ids may skip but are never handed out twice."""
     record = ArticleRecord(pk=_ARTICLE + article_id)
     try:
-        record.update(actions=[ArticleRecord.comment_seq.add(1)], condition=ArticleRecord.pk.exists())
+        record.update(actions=[ArticleRecord.comment_seq.add(count)], condition=ArticleRecord.pk.exists())
     except UpdateError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
             return None
         raise
-    return int(record.comment_seq)
+    last = int(record.comment_seq)
+    return range(last - count + 1, last + 1)
+
+
+#: Attributes whose change shows on the article's card (not `commentSeq`, `countVersion`).
+CARD_ATTRIBUTES = (
+    "slug", "title", "description", "updatedAt", "favoritesCount", "authorName", "authorBio", "authorImage",
+)  # fmt: skip

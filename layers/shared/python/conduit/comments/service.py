@@ -1,26 +1,79 @@
-"""Use cases for comments: add, list, delete."""
+"""Use cases for comments: add, list, delete.
+
+Comment ids count up per article from 1 and are never reused. They come from the article's
+`commentSeq` in blocks: a block of one while an article is quiet, a doubling block (up to
+`_BLOCK_MAX`) while this function instance keeps commenting on it within `_BURST_SECONDS`, so
+a hot article's item takes one `ADD` per block instead of one per comment. An id reserved and
+not used (a lost reply, an instance that stops) is skipped, never handed out again.
+"""
 
 from __future__ import annotations
 
 import re
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from conduit.articles import store as articles
+from conduit.cards import Author
 from conduit.clock import now_iso
 from conduit.comments import store
 from conduit.comments.store import Comment, NotTheAuthor
 from conduit.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from conduit.profiles import store as follows
-from conduit.storage import together
+from conduit.storage import run_rounds, together
 from conduit.users import store as users
-from conduit.users.store import User
+
+_BLOCK_MAX = 64
+_BURST_SECONDS = 1.0
+_BLOCKS_KEPT = 1000  # articles whose unused ids this instance remembers
 
 
 @dataclass(frozen=True)
 class CommentView:
     comment: Comment
-    author: User
     following: bool
+
+    @property
+    def author(self) -> Author:
+        return self.comment.author
+
+
+@dataclass
+class _Block:
+    next: int
+    stop: int
+    size: int
+    taken_at: float
+
+
+_blocks: OrderedDict[str, _Block] = OrderedDict()
+_blocks_lock = threading.Lock()
+
+
+def _take_id(article_id: str) -> int:
+    """The article's next comment id, from this instance's block or a new one."""
+    with _blocks_lock:
+        block = _blocks.get(article_id)
+        if block is not None and block.next < block.stop:
+            block.next += 1
+            return block.next - 1
+        now = time.monotonic()
+        burst = block is not None and now - block.taken_at < _BURST_SECONDS
+        size = min(block.size * 2, _BLOCK_MAX) if block is not None and burst else 1
+    ids = articles.reserve_comment_ids(article_id, size)
+    if ids is None:
+        raise NotFound("article")
+    with _blocks_lock:
+        _blocks[article_id] = _Block(ids.start + 1, ids.stop, size, now)
+        _blocks.move_to_end(article_id)
+        while len(_blocks) > _BLOCKS_KEPT:
+            _blocks.popitem(last=False)
+    return ids.start
 
 
 def _article_id(slug: str) -> str:
@@ -35,29 +88,44 @@ def add(slug: str, author_id: str, body: str) -> CommentView:
     step, so a request that fails (a 503) wrote no comment, and its repeat writes one. An id
     taken by a failed request is skipped, never given again."""
     article_id = _article_id(slug)
-    comment_id, profile = together(lambda: articles.next_comment_id(article_id), lambda: users.get(author_id))
-    if comment_id is None:
-        raise NotFound("article")
+    comment_id, profile = together(lambda: _take_id(article_id), lambda: users.get(author_id))
     if profile is None:
         raise Unauthorized("belongs to no user")
     now = now_iso()
-    comment = Comment(article_id, comment_id, author_id, body, created_at=now, updated_at=now)
-    store.add(comment)
-    return CommentView(comment, profile, following=False)
+    comment = Comment(article_id, comment_id, users.card_of(profile), body, created_at=now, updated_at=now)
+    store.add(comment, token=uuid.uuid4().hex)
+    return CommentView(comment, following=False)
 
 
 def list_comments(slug: str, viewer: str | None) -> list[CommentView]:
-    comments = store.newest(_article_id(slug))
-    author_ids = [c.author_id for c in comments]
-    authors, followed = together(
-        lambda: users.get_many(author_ids),
-        (lambda: follows.followed_among(viewer, author_ids)) if viewer else set,
-    )
-    return [
-        CommentView(c, authors[c.author_id], c.author_id in followed)
-        for c in comments
-        if c.author_id in authors
-    ]
+    """The newest comments, side by side from the article's partitions, with the viewer's
+    follow edges read beside them (the page's other authors by key if the viewer follows
+    more than those edges show)."""
+    newest = store.Newest(_article_id(slug))
+    followed: set[str] = set()
+    complete = [True]
+
+    def read_followees() -> None:
+        found, complete[0] = follows.followees(str(viewer))
+        followed.update(found)
+
+    rounds: list[list[Callable[[], Any]]] = [newest.first_calls() + ([read_followees] if viewer else [])]
+
+    def next_round() -> list[Callable[[], Any]]:
+        if rounds:
+            return rounds.pop()
+        more = newest.more_calls()
+        if more:
+            return more
+        if viewer and not complete[0]:
+            complete[0] = True
+            authors = {c.author.user_id for c in newest.comments()} - followed - {viewer}
+            if authors:
+                return [lambda: followed.update(follows.followed_among(str(viewer), authors))]
+        return []
+
+    run_rounds(next_round)
+    return [CommentView(c, c.author.user_id in followed) for c in newest.comments()]
 
 
 _ID = re.compile(r"^[1-9][0-9]{0,14}$")  # ASCII digits only: str.isdigit() admits '²'
@@ -78,3 +146,8 @@ def delete(slug: str, raw_id: str, caller: str) -> None:
         raise Forbidden.on("comment", "can only be deleted by its author") from None
     if not deleted:
         raise NotFound("comment")
+
+
+def refresh_author(author: Author) -> None:
+    """A profile changed: show the new card on the user's comments (the stream worker)."""
+    store.set_author(store.by_author(author.user_id), author)

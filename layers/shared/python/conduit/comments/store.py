@@ -1,82 +1,172 @@
-"""Data access for comments: the only code that touches the comments table."""
+"""Data access for comments: the only code that touches the comments table.
+
+An article's comments live in `SHARDING.comments` partitions (`<articleId>#<id mod shards>`),
+so one article's comments spread their writes over several partitions; the newest are read
+from all of them side by side. Each comment carries its author's card (kept current by the
+stream worker through the `byAuthor` index when the profile changes).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+import heapq
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DeleteError, PutError
+from pynamodb.exceptions import DeleteError, PutError, UpdateError
+from pynamodb.expressions.update import Action
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
-from conduit.resources import COMMENTS
-from conduit.storage import Record, retried, table_meta
+from conduit.cards import Author
+from conduit.resources import COMMENTS, SHARDING
+from conduit.storage import Record, each, retried, share, table_meta
 
-#: An article's comments are read in one Query, and their authors in one BatchGetItem (at
-#: most 100 keys); beyond this many only the newest are shown.
+#: An article's comments are read newest first; beyond this many only the newest are shown.
 MAX_LISTED = 100
+
+
+class ByAuthor(GlobalSecondaryIndex["CommentRecord"]):  # type: ignore[no-untyped-call]
+    class Meta:
+        index_name = COMMENTS.index("byAuthor").name
+        projection = KeysOnlyProjection()
+
+    author_id = UnicodeAttribute(hash_key=True, attr_name="authorId")
+    comment_id = NumberAttribute(range_key=True, attr_name="commentId")
 
 
 class CommentRecord(Record):
     Meta = table_meta(COMMENTS)
 
-    article_id = UnicodeAttribute(hash_key=True, attr_name="articleId")
+    thread = UnicodeAttribute(hash_key=True)
     comment_id = NumberAttribute(range_key=True, attr_name="commentId")
+    article_id = UnicodeAttribute(attr_name="articleId")
     author_id = UnicodeAttribute(attr_name="authorId")
+    author_name = UnicodeAttribute(attr_name="authorName")
+    author_bio = UnicodeAttribute(attr_name="authorBio", null=True)
+    author_image = UnicodeAttribute(attr_name="authorImage", null=True)
+    author_version = NumberAttribute(attr_name="authorVersion", default=0)
     body = UnicodeAttribute()
     created_at = UnicodeAttribute(attr_name="createdAt")
     updated_at = UnicodeAttribute(attr_name="updatedAt")
+    #: Which request wrote it: a retried put that finds its own comment succeeded.
+    token = UnicodeAttribute()
+    by_author = ByAuthor()
 
 
 @dataclass(frozen=True)
 class Comment:
     article_id: str
     comment_id: int
-    author_id: str
+    author: Author
     body: str
     created_at: str
     updated_at: str
 
 
+class IdTaken(Exception):
+    """Another comment holds this id (never expected: ids are handed out once)."""
+
+
+def thread_of(article_id: str, comment_id: int) -> str:
+    return f"{article_id}#{comment_id % SHARDING.comments}"
+
+
+def _threads(article_id: str) -> list[str]:
+    return [f"{article_id}#{shard}" for shard in range(SHARDING.comments)]
+
+
 def _to_comment(record: CommentRecord) -> Comment:
+    author = Author(
+        record.author_id,
+        record.author_name,
+        record.author_bio,
+        record.author_image,
+        int(record.author_version or 0),
+    )
     return Comment(
         article_id=record.article_id,
         comment_id=int(record.comment_id),
-        author_id=record.author_id,
+        author=author,
         body=record.body,
         created_at=record.created_at,
         updated_at=record.updated_at,
     )
 
 
-def add(comment: Comment) -> None:
-    """Put a new comment. Its id is never given twice, so finding this very comment under it
-    means a put whose reply was lost and that botocore sent again: it is done."""
+def comment_record(comment: Comment, token: str) -> CommentRecord:
+    author = comment.author
+    return CommentRecord(
+        thread_of(comment.article_id, comment.comment_id),
+        comment.comment_id,
+        article_id=comment.article_id,
+        author_id=author.user_id,
+        author_name=author.username,
+        author_bio=author.bio,
+        author_image=author.image,
+        author_version=author.version,
+        body=comment.body,
+        created_at=comment.created_at,
+        updated_at=comment.updated_at,
+        token=token,
+    )
+
+
+def add(comment: Comment, token: str) -> None:
+    """Put the comment only if its id is free. A retried put (its reply lost) finds the comment
+    it wrote, with its own `token`: that is success, not a clash."""
+    record = comment_record(comment, token)
     try:
-        CommentRecord(
-            comment.article_id,
-            comment.comment_id,
-            author_id=comment.author_id,
-            body=comment.body,
-            created_at=comment.created_at,
-            updated_at=comment.updated_at,
-        ).save(condition=CommentRecord.article_id.does_not_exist())
+        record.save(condition=CommentRecord.thread.does_not_exist())
     except PutError as error:
         if error.cause_response_code != "ConditionalCheckFailedException":
             raise
         try:
-            found = _to_comment(
-                CommentRecord.get(comment.article_id, comment.comment_id, consistent_read=True)
-            )
+            found = CommentRecord.get(record.thread, record.comment_id, consistent_read=True)
         except CommentRecord.DoesNotExist:
-            raise error from None
-        if found != comment:
-            raise
+            raise IdTaken(comment.comment_id) from error  # deleted since: the id was used
+        if found.token != token:
+            raise IdTaken(comment.comment_id) from error
 
 
-def newest(article_id: str) -> list[Comment]:
-    """An article's comments, newest first (one Query)."""
-    records = CommentRecord.query(article_id, scan_index_forward=False, limit=MAX_LISTED)
-    return [_to_comment(record) for record in records]
+@dataclass
+class Newest:
+    """An article's newest comments from all its partitions, in two rounds at most (as
+    `conduit.listings.store.Merge` does for lists)."""
+
+    article_id: str
+    read: dict[str, list[CommentRecord]] = field(default_factory=dict)
+    exhausted: set[str] = field(default_factory=set)
+
+    def first_calls(self) -> list[Callable[[], None]]:
+        per_thread = share(MAX_LISTED, SHARDING.comments)
+        return [self._reader(thread, per_thread) for thread in _threads(self.article_id)]
+
+    def _reader(self, thread: str, limit: int, below: int | None = None) -> Callable[[], None]:
+        def read() -> None:
+            condition = CommentRecord.comment_id < below if below is not None else None
+            items = list(CommentRecord.query(thread, condition, scan_index_forward=False, limit=limit))
+            self.read[thread] = self.read.get(thread, []) + items
+            if len(items) < limit or below is not None:
+                self.exhausted.add(thread)
+
+        return read
+
+    def _merged(self) -> list[CommentRecord]:
+        return list(heapq.merge(*self.read.values(), key=lambda r: int(r.comment_id), reverse=True))
+
+    def more_calls(self) -> list[Callable[[], None]]:
+        merged = self._merged()
+        cut = int(merged[MAX_LISTED - 1].comment_id) if len(merged) >= MAX_LISTED else None
+        calls = []
+        for thread, items in self.read.items():
+            lowest = int(items[-1].comment_id) if items else None
+            if thread in self.exhausted or lowest is None or (cut is not None and lowest <= cut):
+                continue
+            calls.append(self._reader(thread, MAX_LISTED - len(items), below=lowest))
+        return calls
+
+    def comments(self) -> list[Comment]:
+        return [_to_comment(record) for record in self._merged()[:MAX_LISTED]]
 
 
 class NotTheAuthor(Exception):
@@ -85,14 +175,15 @@ class NotTheAuthor(Exception):
 
 def delete(article_id: str, comment_id: int, author_id: str) -> bool:
     """Delete a comment if `author_id` wrote it; False if there is no such comment."""
+    thread = thread_of(article_id, comment_id)
     try:
-        CommentRecord(article_id, comment_id).delete(condition=CommentRecord.author_id == author_id)
+        CommentRecord(thread, comment_id).delete(condition=CommentRecord.author_id == author_id)
     except DeleteError as error:
         if error.cause_response_code != "ConditionalCheckFailedException":
             raise
         # The condition failed: either there is no such comment or someone else wrote it.
         try:
-            CommentRecord.get(article_id, comment_id, attributes_to_get=["articleId"])
+            CommentRecord.get(thread, comment_id, attributes_to_get=["thread"])
         except CommentRecord.DoesNotExist:
             # Gone after botocore sent the delete again: the first attempt, whose reply was
             # lost, deleted it.
@@ -101,16 +192,49 @@ def delete(article_id: str, comment_id: int, author_id: str) -> bool:
     return True
 
 
-def all_ids(article_id: str) -> Iterator[int]:
-    """Every comment id of an article (for clean-up after the article is deleted)."""
-    for record in CommentRecord.query(article_id, attributes_to_get=["articleId", "commentId"]):
-        yield int(record.comment_id)
+def _keys(article_id: str) -> Iterator[tuple[str, int]]:
+    for thread in _threads(article_id):
+        for record in CommentRecord.query(thread, attributes_to_get=["thread", "commentId"]):
+            yield thread, int(record.comment_id)
 
 
 def delete_all(article_id: str) -> int:
+    """Delete every comment of a (deleted) article; returns how many."""
+    keys = list(_keys(article_id))
     with CommentRecord.batch_write() as batch:
-        count = 0
-        for comment_id in list(all_ids(article_id)):
-            batch.delete(CommentRecord(article_id, comment_id))
-            count += 1
-    return count
+        for thread, comment_id in keys:
+            batch.delete(CommentRecord(thread, comment_id))
+    return len(keys)
+
+
+def by_author(author_id: str) -> Iterator[tuple[str, int]]:
+    """The keys of every comment a user wrote (the `byAuthor` index; for the stream worker)."""
+    for record in CommentRecord.by_author.query(author_id):
+        yield record.thread, int(record.comment_id)
+
+
+def set_author(keys: Iterable[tuple[str, int]], author: Author) -> None:
+    """Show the author's newer card on these comments; an older card (a repeat, a late
+    record) is refused by the condition."""
+
+    def update(key: tuple[str, int]) -> None:
+        actions: list[Action] = [
+            CommentRecord.author_name.set(author.username),
+            CommentRecord.author_version.set(author.version),
+            CommentRecord.author_bio.set(author.bio)
+            if author.bio is not None
+            else CommentRecord.author_bio.remove(),
+            CommentRecord.author_image.set(author.image)
+            if author.image is not None
+            else CommentRecord.author_image.remove(),
+        ]
+        older = CommentRecord.author_version.does_not_exist() | (
+            CommentRecord.author_version < author.version
+        )
+        try:
+            CommentRecord(*key).update(actions=actions, condition=CommentRecord.thread.exists() & older)
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+
+    each(update, list(keys))

@@ -1,24 +1,30 @@
 """Data access for favorites: the only code that touches the favorites table.
 
-Favoriting writes the favorite, the article's `favoritesCount` and the article's place in the
-user's favorites lists in one transaction; the favorite is put only if absent (and deleted
-only if present), so however many requests race, the count equals the favorites that exist.
+A favorite is one item per (user, article), in the user's partition, carrying what the
+stream worker needs to file it (the article's author, tags and creation time). An article's
+favorites are counted in `SHARDING.favorite_counts` count items (`COUNT#<articleId>` /
+`<shard>`), which only the worker writes, in the same transaction as the favorites lists it
+applies (see `conduit.favorites.service`). `byArticle` (keys `<articleId>#<shard>`) finds an
+article's favoriters after it is deleted, spread over `SHARDING.favoriters` index partitions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import random
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
 
-from pynamodb.attributes import UnicodeAttribute
+from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.transactions import TransactWrite
 
-from conduit.articles.store import Article, ArticleRecord, article_key
+from conduit.cards import Card, Placement
 from conduit.clock import now_iso
-from conduit.listings import store as listings
-from conduit.listings.store import Placement
-from conduit.resources import FAVORITES
-from conduit.storage import Record, commit_once, table_meta
+from conduit.resources import FAVORITES, SHARDING, shard_of
+from conduit.storage import Record, table_meta
+
+_COUNT = "COUNT#"
 
 
 class ByArticle(GlobalSecondaryIndex["FavoriteRecord"]):  # type: ignore[no-untyped-call]
@@ -26,17 +32,67 @@ class ByArticle(GlobalSecondaryIndex["FavoriteRecord"]):  # type: ignore[no-unty
         index_name = FAVORITES.index("byArticle").name
         projection = KeysOnlyProjection()
 
-    article_id = UnicodeAttribute(hash_key=True, attr_name="articleId")
+    favoriters = UnicodeAttribute(hash_key=True)
     user_id = UnicodeAttribute(range_key=True, attr_name="userId")
 
 
 class FavoriteRecord(Record):
+    """A favorite, or one of an article's count items (`total`, `v`)."""
+
     Meta = table_meta(FAVORITES)
 
     user_id = UnicodeAttribute(hash_key=True, attr_name="userId")
     article_id = UnicodeAttribute(range_key=True, attr_name="articleId")
-    created_at = UnicodeAttribute(attr_name="createdAt")
+    created_at = UnicodeAttribute(attr_name="createdAt", null=True)
+    author_id = UnicodeAttribute(attr_name="authorId", null=True)
+    article_created_at = UnicodeAttribute(attr_name="articleCreatedAt", null=True)
+    tag_list = ListAttribute(of=UnicodeAttribute, attr_name="tagList", null=True)
+    favoriters = UnicodeAttribute(null=True)
+    total = NumberAttribute(null=True)
+    v = NumberAttribute(null=True)
     by_article = ByArticle()
+
+
+@dataclass(frozen=True)
+class Favorite:
+    """A user's favorite, with where its article sits in lists and its tags."""
+
+    user_id: str
+    placement: Placement
+    tags: tuple[str, ...]
+
+
+def _favoriters_key(article_id: str, user_id: str) -> str:
+    return f"{article_id}#{shard_of(user_id, SHARDING.favoriters)}"
+
+
+def favorite_record(user_id: str, article: Card) -> FavoriteRecord:
+    return FavoriteRecord(
+        user_id,
+        article.article_id,
+        created_at=now_iso(),
+        author_id=article.author_id,
+        article_created_at=article.created_at,
+        tag_list=list(article.tags),
+        favoriters=_favoriters_key(article.article_id, user_id),
+    )
+
+
+def favorite_of(image: Mapping[str, Any]) -> Favorite | None:
+    """The favorite a stream image shows; None for a count item."""
+    user_id = str(image["userId"])
+    if user_id.startswith(_COUNT):
+        return None
+    placement = Placement(str(image["articleId"]), str(image["authorId"]), str(image["articleCreatedAt"]))
+    return Favorite(user_id, placement, tuple(str(tag) for tag in image.get("tagList") or ()))
+
+
+def is_favorited(user_id: str, article_id: str) -> bool:
+    try:
+        FavoriteRecord.get(user_id, article_id, attributes_to_get=["userId"])
+    except FavoriteRecord.DoesNotExist:
+        return False
+    return True
 
 
 def favorited(user_id: str, article_ids: Iterable[str]) -> set[str]:
@@ -47,50 +103,42 @@ def favorited(user_id: str, article_ids: Iterable[str]) -> set[str]:
     return {f.article_id for f in FavoriteRecord.batch_get(keys, attributes_to_get=["userId", "articleId"])}
 
 
-def _write(user_id: str, article: Article, adding: bool) -> bool:
-    """Apply one favorite or unfavorite; False when there was nothing to do (already done, or
-    the article is gone: the caller re-reads)."""
-    keys = listings.favorite_lists(user_id, article.author_id, article.tags)
-    counter = ArticleRecord(pk=article_key(article.article_id))
-
-    def write(transaction: TransactWrite) -> None:
-        if adding:
-            favorite = FavoriteRecord(user_id, article.article_id, created_at=now_iso())
-            transaction.save(favorite, condition=FavoriteRecord.user_id.does_not_exist())
-            listings.add(transaction, keys, article.placement)
-        else:
-            present = FavoriteRecord.user_id.exists()
-            transaction.delete(FavoriteRecord(user_id, article.article_id), condition=present)
-            listings.remove(transaction, keys, article.placement)
-        transaction.update(
-            counter,
-            actions=[ArticleRecord.favorites_count.add(1 if adding else -1)],
-            condition=ArticleRecord.pk.exists(),
-        )
-
-    return commit_once(write)
+def stage_add(transaction: TransactWrite, user_id: str, article: Card) -> None:
+    """Stage the favorite, put only if absent: a repeat finds it and cancels its transaction."""
+    transaction.save(favorite_record(user_id, article), condition=FavoriteRecord.user_id.does_not_exist())
 
 
-def add(user_id: str, article: Article) -> bool:
-    return _write(user_id, article, adding=True)
-
-
-def remove(user_id: str, article: Article) -> bool:
-    return _write(user_id, article, adding=False)
+def stage_remove(transaction: TransactWrite, user_id: str, article_id: str) -> None:
+    """Stage the favorite's removal, only if present: a repeat finds nothing and cancels."""
+    favorite = FavoriteRecord(user_id, article_id)
+    transaction.delete(favorite, condition=FavoriteRecord.user_id.exists())
 
 
 def favoriters(article_id: str) -> Iterator[str]:
-    """Everyone who favorited an article (the byArticle index; for clean-up, not requests)."""
-    for favorite in FavoriteRecord.by_article.query(article_id):
-        yield favorite.user_id
+    """Everyone who favorited an article (every `byArticle` shard; for clean-up, not requests)."""
+    for shard in range(SHARDING.favoriters):
+        for favorite in FavoriteRecord.by_article.query(f"{article_id}#{shard}"):
+            yield favorite.user_id
 
 
-def forget(user_id: str, placement: Placement, tags: tuple[str, ...]) -> bool:
-    """Drop a deleted article's favorite with its entries in the user's favorites lists."""
+def stage_count(transaction: TransactWrite, article_id: str, delta: int) -> None:
+    """Add `delta` to one of the article's count items, picked at random so that concurrent
+    worker batches rarely meet on one. Only ever staged beside the list entries the delta
+    counts, whose conditions make it exactly-once (see `conduit.listings.store.apply`)."""
+    shard = random.randrange(SHARDING.favorite_counts)
+    item = FavoriteRecord(_COUNT + article_id, str(shard))
+    transaction.update(item, actions=[FavoriteRecord.total.add(delta), FavoriteRecord.v.add(1)])
 
-    def write(transaction: TransactWrite) -> None:
-        favorite = FavoriteRecord(user_id, placement.article_id)
-        transaction.delete(favorite, condition=FavoriteRecord.user_id.exists())
-        listings.remove(transaction, listings.favorite_lists(user_id, placement.author_id, tags), placement)
 
-    return commit_once(write)
+def count(article_id: str) -> tuple[int, int]:
+    """An article's favorites, and the sum of its count items' update counts (which only
+    grows: it orders counts taken at different moments). One consistent Query."""
+    items = list(FavoriteRecord.query(_COUNT + article_id, consistent_read=True))
+    return sum(int(i.total or 0) for i in items), sum(int(i.v or 0) for i in items)
+
+
+def drop_counts(article_id: str) -> None:
+    """Delete a deleted article's count items."""
+    with FavoriteRecord.batch_write() as batch:
+        for item in FavoriteRecord.query(_COUNT + article_id, attributes_to_get=["userId", "articleId"]):
+            batch.delete(item)

@@ -1,53 +1,180 @@
-"""Keeping feeds and favorites in step with articles and follows: the stream worker's logic.
+"""Keeping lists and feeds in step with articles, follows and profiles: the stream worker's
+logic (docs/scaling.md).
 
-Fan-out on write: when an article is created, an entry goes into the feed list of each of
-its author's followers; following back-fills the author's articles, unfollowing withdraws
-them; deleting an article withdraws it from feeds and favorites and drops its comments. A
-feed page is then one Query, however many authors its reader follows.
+- A new article goes into the site-wide lists and its author-and-tag lists (per batch), and
+  into the feeds its author's articles are pushed to: every follower of an author below the
+  celebrity threshold, and for a celebrity only the followers who already pull
+  `PULLED_CELEBRITIES_MAX` others. Other followers of a celebrity pull: their feed pages
+  merge the celebrity's own list (`conduit.articles.service.feed`).
+- A changed article's card is copied into every entry of it.
+- Following a non-celebrity (or a celebrity once the reader's pulls are full) pushes: the
+  edge is marked and the author's articles back-filled. Following a celebrity otherwise
+  pulls: a marker in the reader's feed partition. Unfollowing undoes either.
+- When an author's followers reach the threshold they become a celebrity: each pushed edge
+  is flagged, and its own stream record converts that follower to pulling.
+- A deleted article leaves every list, feed and favorites list; its comments go.
 
-Every step is idempotent (an entry is put only if absent and removed only if present, with
-its counter in the same transaction), so a retried batch changes nothing twice.
+Every step is idempotent: entries are put only if absent and deleted only if present with
+their counters, cards are copied only over older versions, edge marks are plain sets.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from pynamodb.exceptions import TransactWriteError
+
+from conduit import settings
+from conduit.articles import store as articles
+from conduit.articles.store import Article
+from conduit.cards import Author
+from conduit.comments import service as commenting
 from conduit.comments import store as comments
-from conduit.favorites import store as favorites
+from conduit.favorites import service as favoriting
 from conduit.listings import store as listings
-from conduit.listings.store import Placement
 from conduit.observability import logger
-from conduit.profiles.store import followers
+from conduit.profiles import store as follows
+from conduit.storage import commit_once, each, failed_conditions, transact
 
 
-def fan_out(placement: Placement) -> int:
-    """A new article goes into every follower's feed; returns how many feeds it reached."""
-    added = sum(listings.add_once([listings.feed_key(f)], placement) for f in followers(placement.author_id))
-    logger.info("article fanned out", extra={"article_id": placement.article_id, "feeds": added})
+def _feeds(author_id: str) -> list[str]:
+    return [listings.feed_key(f) for f in follows.pushed_followers(author_id) if f != author_id]
+
+
+def _listed_in(article: Article) -> list[str]:
+    """The lists the worker keeps an article in (its author list is the request's)."""
+    return listings.author_lists(article.author_id, article.tags)[1:] + listings.site_lists(
+        article.article_id, article.tags
+    )
+
+
+def file_articles(final: Sequence[tuple[Article, bool]]) -> None:
+    """Put created articles in (`True`), and take deleted ones out of (`False`), the site-wide
+    and author-and-tag lists, as few transactions as fit; then recount their tags."""
+    steps = [
+        listings.card_puts(_listed_in(article), article)
+        if present
+        else listings.deletes(_listed_in(article), article.placement.sk)
+        for article, present in final
+    ]
+    listings.apply(steps)
+    for tag in sorted({tag for article, _ in final for tag in article.tags}):
+        listings.recount_tag(tag)
+
+
+def fan_out(article: Article) -> int:
+    """A new article goes into the feeds its author's articles are pushed to."""
+    added = sum(listings.apply([listings.card_puts([feed], article) for feed in _feeds(article.author_id)]))
+    logger.info("article fanned out", extra={"article_id": article.article_id, "feeds": added})
     return added
 
 
-def back_fill(follower_id: str, author_id: str) -> int:
-    """A new follower gets the author's articles in their feed."""
-    feed = [listings.feed_key(follower_id)]
-    return sum(
-        listings.add_once(feed, entry) for entry in listings.entries(listings.filter_key(author_id=author_id))
+def copy_card(article: Article) -> None:
+    """A changed article shows its new card wherever it is listed."""
+    keys = listings.author_lists(article.author_id, article.tags) + listings.site_lists(
+        article.article_id, article.tags
     )
+    listings.refresh(keys + _feeds(article.author_id), article)
 
 
-def withdraw(follower_id: str, author_id: str) -> int:
-    """An unfollow takes the author's articles out of the follower's feed."""
-    feed = [listings.feed_key(follower_id)]
-    return sum(
-        listings.remove_once(feed, entry)
-        for entry in listings.entries(listings.filter_key(author_id=author_id))
-    )
-
-
-def clean_up_article(placement: Placement, tags: tuple[str, ...]) -> None:
+def clean_up_article(article: Article) -> None:
     """A deleted article leaves every feed and favorites list, and its comments go."""
-    for follower_id in followers(placement.author_id):
-        listings.remove_once([listings.feed_key(follower_id)], placement)
-    for user_id in list(favorites.favoriters(placement.article_id)):
-        favorites.forget(user_id, placement, tags)
-    dropped = comments.delete_all(placement.article_id)
-    logger.info("deleted article cleaned up", extra={"article_id": placement.article_id, "comments": dropped})
+    sk = article.placement.sk
+    listings.apply([listings.deletes([f], sk) for f in _feeds(article.author_id)])
+    forgotten = favoriting.forget(article)
+    dropped = comments.delete_all(article.article_id)
+    logger.info(
+        "deleted article cleaned up",
+        extra={"article_id": article.article_id, "favorites": forgotten, "comments": dropped},
+    )
+
+
+def _back_fill(follower_id: str, author_id: str) -> int:
+    """The author's articles go into the follower's feed (the edge is marked pushed first, so
+    articles created meanwhile are fanned out to it too). A card changed while these copies
+    are written may have been copied into the author's other entries before this one
+    existed: that copy stays one version behind until the article changes again
+    (docs/scaling.md)."""
+    feed = listings.feed_key(follower_id)
+    cards = [e.card for e in listings.entries(listings.author_key(author_id)) if e.card is not None]
+    return sum(listings.apply([listings.card_puts([feed], card) for card in cards]))
+
+
+def _withdraw(follower_id: str, author_id: str) -> int:
+    """The author's articles leave the follower's feed."""
+    feed = listings.feed_key(follower_id)
+    steps = [
+        listings.deletes([feed], e.placement.sk) for e in listings.entries(listings.author_key(author_id))
+    ]
+    return -sum(listings.apply(steps))
+
+
+def _pull(reader_id: str, author_id: str) -> bool:
+    """Have the reader pull the celebrity; False when the reader pulls enough already."""
+    try:
+        transact(lambda transaction: listings.stage_pull(transaction, reader_id, author_id))
+    except TransactWriteError as error:
+        marker_there, full = [*failed_conditions(error), False, False][:2]
+        if marker_there:
+            return True  # pulled already (a repeat)
+        if full:
+            return False
+        raise
+    return True
+
+
+def _push(follower_id: str, author_id: str) -> None:
+    if follows.push(follower_id, author_id):  # False: unfollowed meanwhile, nothing to fill
+        _back_fill(follower_id, author_id)
+
+
+def followed(follower_id: str, author_id: str) -> None:
+    """A new follow: push the author's articles to the follower, or have them pull."""
+    if follower_id == author_id:
+        return
+    author = listings.tally_followers(author_id, 1)  # a celebrity's tally no longer matters
+    if author.celebrity:
+        if not _pull(follower_id, author_id):
+            _push(follower_id, author_id)
+        return
+    _push(follower_id, author_id)
+    if author.followers >= settings.celebrity_followers():
+        _become_celebrity(author_id)
+
+
+def unfollowed(follower_id: str, author_id: str, pushed: bool) -> None:
+    """An unfollow: withdraw what was pushed, or stop pulling."""
+    if pushed:
+        _withdraw(follower_id, author_id)
+        listings.tally_followers(author_id, -1)
+    else:
+        commit_once(lambda transaction: listings.stage_unpull(transaction, follower_id, author_id))
+
+
+def _become_celebrity(author_id: str) -> None:
+    """Mark the author a celebrity and flag every pushed edge for conversion (each edge's own
+    stream record then converts its follower: one small step per follower)."""
+    if not listings.mark_celebrity(author_id):
+        return
+    flagged = sum(
+        follows.flag_for_conversion(f, author_id) for f in list(follows.pushed_followers(author_id))
+    )
+    logger.info("author became a celebrity", extra={"author_id": author_id, "converting": flagged})
+
+
+def convert(follower_id: str, author_id: str) -> None:
+    """A pushed edge flagged for conversion: the follower pulls from now on (if they can),
+    and the author's pushed articles leave their feed."""
+    if _pull(follower_id, author_id):
+        _withdraw(follower_id, author_id)
+        follows.stop_pushing(follower_id, author_id)
+    else:
+        follows.keep_pushing(follower_id, author_id)
+
+
+def profile_changed(card: Author) -> None:
+    """A profile changed: its card goes onto the author's articles (whose own records then
+    copy it into their entries) and comments."""
+    listed = listings.entries(listings.author_key(card.user_id))
+    each(lambda entry: articles.set_author(entry.placement.article_id, card), list(listed))
+    commenting.refresh_author(card)

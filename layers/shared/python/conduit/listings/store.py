@@ -1,36 +1,55 @@
 """Materialised article lists: the only code that touches the listings table.
 
-Each way of listing articles is one partition (`list`), its entries sorted by
-`<createdAt>#<articleId>` and carrying `articleId` and `authorId`, so a page is one Query and
-the articles and authors behind it one BatchGetItem round. Each list has a counter item whose
-sort key (`~count`) sorts after every entry: a descending Query returns the total first, then
-the newest entries, so `articlesCount` and the page come back in one call.
+Each way of listing articles is one partition (`list`) or, for the site-wide lists (`all` and
+each tag), `SHARDING.lists` partitions (`all@0`...). Entries are sorted by
+`<createdAt>#<articleId>`; every partition has a counter item whose sort key (`~count`) sorts
+after every entry, so a descending Query returns the count first, then the newest entries.
 
-Entries and counters are always written together in the caller's transaction, each entry put
-only if absent and deleted only if present, so a counter equals its list's size.
+Entries of author, site-wide and feed lists are *cards* (what a page shows: the article's
+summary and its author's); entries of favorites lists are references (the article's id,
+author and time), since an article has as many of those as it has favoriters. Entries are
+put only if absent and deleted only if present, always in the same transaction as their
+counter, so a counter equals its partition's entries however often a change is applied.
+
+Feed partitions also hold the reader's pulled celebrities (`~pull#<author>`) and the user's
+`~stats` (followers tally, celebrity flag, pulls); tags have a popularity item each, in the
+sparse `byPopularity` index.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import heapq
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from urllib.parse import quote, unquote
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.transactions import TransactWrite
 
+from conduit.cards import Author, Card, Placement
 from conduit.errors import ValidationFailed
-from conduit.resources import LISTINGS
-from conduit.storage import Record, commit_once, table_meta, together
+from conduit.resources import LISTINGS, PULLED_CELEBRITIES_MAX, SHARDING, shard_of
+from conduit.storage import Record, commit_once, conflicted, each, share, table_meta, together, transact
 
 COUNTER_SK = "~count"  # "~" sorts after the digits every entry's sort key starts with
-POPULARITY = "tags"  # the one partition of the byPopularity index
+POPULARITY_SK = "~popularity"
+STATS_SK = "~stats"
+PULL_PREFIX = "~pull#"
+HEAD = "~"  # every item of a partition that is not an entry sorts at or after it
+FLOOR = "0"  # sorts before every entry (their sort keys start with a year)
+ALL = "all"
 _SK = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z#[A-Za-z0-9-]{1,64}$")
+#: A transaction holds at most 100 items.
+_TRANSACTION_ITEMS = 100
+#: Entries a flags Query reads before the rest is looked up by key (see `members_between`).
+FLAGS_QUERY_LIMIT = 100
 
 
 class PopularityIndex(GlobalSecondaryIndex["ListingItem"]):  # type: ignore[no-untyped-call]
@@ -43,121 +62,376 @@ class PopularityIndex(GlobalSecondaryIndex["ListingItem"]):  # type: ignore[no-u
 
 
 class ListingItem(Record):
-    """An entry (`articleId`, `authorId`) or a list's counter (`total`, and `tag` for tag lists)."""
+    """An entry (a card, or a reference with `authorId` only), a counter (`total`), a tag's
+    popularity (`total`, `tag`), a pulled celebrity or a user's stats."""
 
     Meta = table_meta(LISTINGS)
 
     list = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
-    article_id = UnicodeAttribute(attr_name="articleId", null=True)
     author_id = UnicodeAttribute(attr_name="authorId", null=True)
+    slug = UnicodeAttribute(null=True)
+    title = UnicodeAttribute(null=True)
+    description = UnicodeAttribute(null=True)
+    tag_list = ListAttribute(of=UnicodeAttribute, attr_name="tagList", null=True)
+    updated_at = UnicodeAttribute(attr_name="updatedAt", null=True)
+    favorites_count = NumberAttribute(attr_name="favoritesCount", null=True)
+    author_name = UnicodeAttribute(attr_name="authorName", null=True)
+    author_bio = UnicodeAttribute(attr_name="authorBio", null=True)
+    author_image = UnicodeAttribute(attr_name="authorImage", null=True)
+    author_version = NumberAttribute(attr_name="authorVersion", null=True)
+    #: A card's version; a counter's or popularity's number of updates.
+    v = NumberAttribute(null=True)
     total = NumberAttribute(null=True)
     popularity = UnicodeAttribute(null=True)
     tag = UnicodeAttribute(null=True)
+    followers = NumberAttribute(null=True)
+    celebrity = BooleanAttribute(null=True)
+    pulls = NumberAttribute(null=True)
     by_popularity = PopularityIndex()
 
 
-@dataclass(frozen=True)
-class Placement:
-    """Where an article sits in every list: its creation time orders it."""
-
-    article_id: str
-    author_id: str
-    created_at: str
-
-    @property
-    def sk(self) -> str:
-        return f"{self.created_at}#{self.article_id}"
-
-
-@dataclass(frozen=True)
-class Page:
-    placements: list[Placement]
-    total: int
-    next_cursor: str | None
+# --- keys ------------------------------------------------------------------------------
 
 
 def _tag(tag: str) -> str:
-    return quote(tag, safe="")  # a tag may contain '#', the separator of list keys
+    return quote(tag, safe="")  # a tag may contain '#' or '@', the separators of list keys
 
 
-def filter_key(author_id: str | None = None, tag: str | None = None, favorited_by: str | None = None) -> str:
-    """The list holding exactly the articles that match these filters."""
-    parts = []
-    if favorited_by:
-        parts.append(f"fav#{favorited_by}")
+def author_key(author_id: str) -> str:
+    return f"author#{author_id}"
+
+
+def author_tag_key(author_id: str, tag: str) -> str:
+    return f"author#{author_id}#tag#{_tag(tag)}"
+
+
+def _site(base: str, shard: int) -> str:
+    return f"{base}@{shard}"
+
+
+def site_base(tag: str | None = None) -> str:
+    """The unsharded name of a site-wide list: `all`, or `tag#<tag>`."""
+    return ALL if tag is None else f"tag#{_tag(tag)}"
+
+
+def site_keys(base: str) -> list[str]:
+    """The partitions of a site-wide list."""
+    return [_site(base, shard) for shard in range(SHARDING.lists)]
+
+
+def site_key(base: str, article_id: str) -> str:
+    """The partition of a site-wide list that holds this article."""
+    return _site(base, shard_of(article_id, SHARDING.lists))
+
+
+def favorites_key(user_id: str, author_id: str | None = None, tag: str | None = None) -> str:
+    """A user's favorites, alone or narrowed by author, tag or both."""
+    key = f"fav#{user_id}"
     if author_id:
-        parts.append(f"author#{author_id}")
+        key += f"#author#{author_id}"
     if tag is not None:
-        parts.append(f"tag#{_tag(tag)}")
-    return "#".join(parts) or "all"
+        key += f"#tag#{_tag(tag)}"
+    return key
 
 
 def feed_key(user_id: str) -> str:
     return f"feed#{user_id}"
 
 
-def article_lists(author_id: str, tags: Iterable[str]) -> list[str]:
-    """Every list an article is in from creation: all, its author's, its tags', and each pair."""
-    keys = [filter_key(), filter_key(author_id=author_id)]
+def author_lists(author_id: str, tags: Iterable[str]) -> list[str]:
+    """The author's own lists an article is in: by author, and by author and tag."""
+    return [author_key(author_id)] + [author_tag_key(author_id, tag) for tag in tags]
+
+
+def site_lists(article_id: str, tags: Iterable[str]) -> list[str]:
+    """The site-wide list partitions an article is in: `all` and each of its tags'."""
+    return [site_key(site_base(), article_id)] + [site_key(site_base(tag), article_id) for tag in tags]
+
+
+def filtered_favorites_lists(user_id: str, author_id: str, tags: Iterable[str]) -> list[str]:
+    """The user's favorites lists narrowed by the article's author and tags (kept by the worker;
+    `fav#<user>` itself is written by the favorite's own transaction)."""
+    keys = [favorites_key(user_id, author_id=author_id)]
     for tag in tags:
-        keys += [filter_key(tag=tag), filter_key(author_id=author_id, tag=tag)]
+        keys += [favorites_key(user_id, tag=tag), favorites_key(user_id, author_id=author_id, tag=tag)]
     return keys
 
 
-def favorite_lists(user_id: str, author_id: str, tags: Iterable[str]) -> list[str]:
-    """Every list an article joins when `user_id` favorites it."""
-    return [f"fav#{user_id}" + ("#" + key if key != "all" else "") for key in article_lists(author_id, tags)]
+# --- items -----------------------------------------------------------------------------
 
 
-def _counter_actions(key: str, delta: int) -> list[object]:
-    actions: list[object] = [ListingItem.total.add(delta)]
-    if key.startswith("tag#"):
-        actions += [ListingItem.popularity.set(POPULARITY), ListingItem.tag.set(unquote(key[len("tag#") :]))]
-    return actions
+def card_entry(key: str, card: Card) -> ListingItem:
+    """An entry showing `card`."""
+    author = card.author
+    return ListingItem(
+        key,
+        card.placement.sk,
+        author_id=author.user_id,
+        slug=card.slug,
+        title=card.title,
+        description=card.description,
+        tag_list=list(card.tags),
+        updated_at=card.updated_at,
+        favorites_count=card.favorites_count,
+        author_name=author.username,
+        author_bio=author.bio,
+        author_image=author.image,
+        author_version=author.version,
+        v=card.version,
+    )
 
 
-def add(transaction: TransactWrite, keys: Sequence[str], placement: Placement) -> None:
-    """Put `placement` in each list (only if absent) and count it."""
-    for key in keys:
-        entry = ListingItem(key, placement.sk, article_id=placement.article_id, author_id=placement.author_id)
-        transaction.save(entry, condition=ListingItem.sk.does_not_exist())
-        transaction.update(ListingItem(key, COUNTER_SK), actions=_counter_actions(key, 1))  # type: ignore[arg-type]
-
-
-def remove(transaction: TransactWrite, keys: Sequence[str], placement: Placement) -> None:
-    """Take `placement` out of each list (only if present) and uncount it."""
-    for key in keys:
-        transaction.delete(ListingItem(key, placement.sk), condition=ListingItem.sk.exists())
-        transaction.update(ListingItem(key, COUNTER_SK), actions=_counter_actions(key, -1))  # type: ignore[arg-type]
-
-
-def add_once(keys: Sequence[str], placement: Placement) -> bool:
-    """Put `placement` in these lists in its own transaction, idempotently."""
-    return commit_once(lambda transaction: add(transaction, keys, placement))
-
-
-def remove_once(keys: Sequence[str], placement: Placement) -> bool:
-    """Take `placement` out of these lists in its own transaction, idempotently."""
-    return commit_once(lambda transaction: remove(transaction, keys, placement))
-
-
-def entries(key: str) -> Iterator[Placement]:
-    """Every entry of a list, newest first (for the stream worker, never a request)."""
-    for item in ListingItem.query(key, ListingItem.sk < COUNTER_SK, scan_index_forward=False):
-        yield _placement(item)
+def reference_entry(key: str, placement: Placement) -> ListingItem:
+    """An entry naming the article only (favorites lists)."""
+    return ListingItem(key, placement.sk, author_id=placement.author_id)
 
 
 def _placement(item: ListingItem) -> Placement:
-    created_at, _, _ = item.sk.partition("#")
-    return Placement(str(item.article_id), str(item.author_id), created_at)
+    created_at, _, article_id = item.sk.partition("#")
+    return Placement(article_id, str(item.author_id), created_at)
+
+
+def _card(item: ListingItem) -> Card | None:
+    if item.title is None:
+        return None  # a reference
+    placement = _placement(item)
+    author = Author(
+        placement.author_id,
+        str(item.author_name),
+        item.author_bio,
+        item.author_image,
+        int(item.author_version or 0),
+    )
+    return Card(
+        article_id=placement.article_id,
+        slug=str(item.slug),
+        title=str(item.title),
+        description=str(item.description),
+        tags=tuple(str(tag) for tag in item.tag_list or ()),
+        author=author,
+        created_at=placement.created_at,
+        updated_at=str(item.updated_at),
+        favorites_count=int(item.favorites_count or 0),
+        version=int(item.v or 0),
+    )
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A listed article: where it is, and its card unless the list holds references."""
+
+    placement: Placement
+    card: Card | None
+
+
+def _entry(item: ListingItem) -> Entry:
+    return Entry(_placement(item), _card(item))
+
+
+# --- writing: entries with their counters, exactly once ---------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry to put (`item`) only if absent, or to delete (`item` None) only if present."""
+
+    key: str
+    sk: str
+    item: ListingItem | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """Entry changes that apply together or not at all: all puts, or all deletes. `stage`
+    adds another store's items to the same transaction (`staged` of them)."""
+
+    changes: tuple[Change, ...]
+    stage: Callable[[TransactWrite], None] | None = None
+    staged: int = 0
+
+    @property
+    def adds(self) -> bool:
+        return self.changes[0].item is not None
+
+    @property
+    def size(self) -> int:
+        return len(self.changes) + self.staged
+
+
+def puts(keys: Iterable[str], entry: Callable[[str], ListingItem]) -> Step:
+    """A step putting `entry(key)` in each list."""
+    items = [entry(key) for key in keys]
+    return Step(tuple(Change(item.list, item.sk, item) for item in items))
+
+
+def card_puts(keys: Iterable[str], card: Card) -> Step:
+    """A step putting the card in each list."""
+    return puts(keys, lambda key: card_entry(key, card))
+
+
+def reference_puts(keys: Iterable[str], placement: Placement) -> Step:
+    """A step putting a reference to the article in each list."""
+    return puts(keys, lambda key: reference_entry(key, placement))
+
+
+def deletes(keys: Iterable[str], sk: str) -> Step:
+    """A step deleting the entry `sk` from each list."""
+    return Step(tuple(Change(key, sk) for key in keys))
+
+
+def _stage_changes(transaction: TransactWrite, changes: Iterable[Change]) -> dict[str, int]:
+    """Stage the entry changes; returns the counter delta per list."""
+    deltas: dict[str, int] = {}
+    for change in changes:
+        if change.item is not None:
+            transaction.save(change.item, condition=ListingItem.sk.does_not_exist())
+            deltas[change.key] = deltas.get(change.key, 0) + 1
+        else:
+            transaction.delete(ListingItem(change.key, change.sk), condition=ListingItem.sk.exists())
+            deltas[change.key] = deltas.get(change.key, 0) - 1
+    return deltas
+
+
+def _stage_counters(transaction: TransactWrite, deltas: dict[str, int]) -> None:
+    for key, delta in deltas.items():
+        if delta:
+            counter = ListingItem(key, COUNTER_SK)
+            transaction.update(counter, actions=[ListingItem.total.add(delta), ListingItem.v.add(1)])
+
+
+def stage(transaction: TransactWrite, step: Step) -> None:
+    """Stage one step in the caller's transaction (a request's own lists)."""
+    _stage_counters(transaction, _stage_changes(transaction, step.changes))
+    if step.stage is not None:
+        step.stage(transaction)
+
+
+NetStage = Callable[[TransactWrite, int], None]
+
+
+def _commit(steps: Sequence[Step], stage_net: NetStage | None) -> None:
+    def write(transaction: TransactWrite) -> None:
+        deltas: dict[str, int] = {}
+        net = 0
+        for step in steps:
+            for key, delta in _stage_changes(transaction, step.changes).items():
+                deltas[key] = deltas.get(key, 0) + delta
+            if step.stage is not None:
+                step.stage(transaction)
+            net += 1 if step.adds else -1
+        _stage_counters(transaction, deltas)
+        if stage_net is not None and net:
+            stage_net(transaction, net)
+
+    transact(write)
+
+
+def _chunks(steps: Sequence[Step], extra: int) -> Iterator[list[Step]]:
+    """Steps grouped so each group's transaction (entries, staged items, one counter per
+    list, `extra` items) stays within 100 items."""
+    chunk: list[Step] = []
+    keys: set[str] = set()
+    size = extra
+    for step in steps:
+        new_keys = {c.key for c in step.changes} - keys
+        if chunk and size + step.size + len(new_keys) > _TRANSACTION_ITEMS:
+            yield chunk
+            chunk, keys, size = [], set(), extra
+            new_keys = {c.key for c in step.changes}
+        chunk.append(step)
+        keys |= new_keys
+        size += step.size + len(new_keys)
+    if chunk:
+        yield chunk
+
+
+def apply(steps: Sequence[Step], stage_net: NetStage | None = None) -> list[int]:
+    """Apply steps in as few transactions as fit; per step, +1 (added), -1 (deleted) or 0
+    (it had already been applied). `stage_net(transaction, net)` adds an item counting the
+    net change of each transaction (an article's favorites).
+
+    Why a repeat is harmless: each entry is put only if absent (deleted only if present) in
+    the transaction that counts it. A step applied before makes its chunk's transaction fail
+    its condition; the chunk is then applied step by step, and that step's own transaction
+    fails alone, changing nothing."""
+    results: list[int] = []
+    for chunk in _chunks([s for s in steps if s.changes], 1 if stage_net else 0):
+        try:
+            _commit(chunk, stage_net)
+        except TransactWriteError as error:
+            if not conflicted(error):
+                raise
+            results += [0] if len(chunk) == 1 else [_apply_one(step, stage_net) for step in chunk]
+            continue
+        results += [1 if step.adds else -1 for step in chunk]
+    return results
+
+
+def _apply_one(step: Step, stage_net: NetStage | None) -> int:
+    applied = commit_once(lambda transaction: _commit_into(transaction, step, stage_net))
+    return (1 if step.adds else -1) if applied else 0
+
+
+def _commit_into(transaction: TransactWrite, step: Step, stage_net: NetStage | None) -> None:
+    stage(transaction, step)
+    if stage_net is not None:
+        stage_net(transaction, 1 if step.adds else -1)
+
+
+def refresh(keys: Iterable[str], card: Card) -> None:
+    """Show `card` in the entries of these lists that hold its article.
+
+    A plain update per entry, only where the entry exists (a withdrawn entry stays withdrawn)
+    and holds an older version: a repeated or late refresh with an older card changes nothing."""
+    entry_sk = card.placement.sk
+
+    def update(key: str) -> None:
+        fresh = card_entry(key, card)
+        actions = [
+            getattr(ListingItem, name).set(getattr(fresh, name))
+            for name in (
+                "author_id", "slug", "title", "description", "tag_list", "updated_at",
+                "favorites_count", "author_name", "author_version", "v",
+            )
+        ]  # fmt: skip
+        for name in ("author_bio", "author_image"):  # null values are removed, not set
+            value = getattr(fresh, name)
+            attribute = getattr(ListingItem, name)
+            actions.append(attribute.set(value) if value is not None else attribute.remove())
+        condition = ListingItem.sk.exists() & (
+            ListingItem.v.does_not_exist() | (ListingItem.v < card.version)
+        )
+        try:
+            ListingItem(key, entry_sk).update(actions=actions, condition=condition)
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+
+    each(update, list(keys))
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def entries(key: str) -> Iterator[Entry]:
+    """A list's entries, newest first (for the stream worker, never a request)."""
+    for item in ListingItem.query(key, ListingItem.sk < HEAD, scan_index_forward=False):
+        yield _entry(item)
+
+
+@dataclass(frozen=True)
+class Page:
+    entries: list[Entry]
+    total: int
+    next_cursor: str | None
 
 
 def _encode_cursor(sk: str) -> str:
     return base64.urlsafe_b64encode(json.dumps({"after": sk}).encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> str:
+def decode_cursor(cursor: str) -> str:
     try:
         document = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         sk = document["after"]
@@ -168,53 +442,258 @@ def _decode_cursor(cursor: str) -> str:
     return sk
 
 
-def count(key: str) -> int:
-    try:
-        counter = ListingItem.get(key, COUNTER_SK, attributes_to_get=["total"])
-    except ListingItem.DoesNotExist:
-        return 0
-    return int(counter.total or 0)
+@dataclass
+class _Source:
+    key: str
+    read: list[ListingItem] = field(default_factory=list)
+    exhausted: bool = False
+
+    @property
+    def lowest(self) -> str | None:
+        return self.read[-1].sk if self.read else None
 
 
-def page(key: str, limit: int, offset: int = 0, cursor: str | None = None) -> Page:
-    """A page of a list, newest first, with the list's total.
+@dataclass
+class Merge:
+    """A page from several partitions read side by side, newest first: `limit` entries after
+    `offset` (or after `cursor`), with the sum of their counters.
 
-    By offset (the spec's paging): one Query reads the counter, skips `offset` entries and
-    reads the page; entries are about 160 bytes, so even deep offsets stay one round trip
-    per megabyte skipped (about 6,400 entries). By cursor (our extension): the Query starts
-    right after the cursor's entry, whatever its depth, and the counter is read beside it.
-    """
-    attributes = ["sk", "articleId", "authorId", "total"]
-    if cursor is not None:
-        after = _decode_cursor(cursor)
-        total, items = together(  # the counter beside the Query: one round trip for both
-            lambda: count(key),
-            lambda: list(
-                ListingItem.query(
-                    key,
-                    ListingItem.sk < after,
-                    scan_index_forward=False,
-                    limit=limit + 1,
-                    attributes_to_get=attributes,
-                )
-            ),
-        )
-    else:
-        items = list(
-            ListingItem.query(
-                key, scan_index_forward=False, limit=1 + offset + limit + 1, attributes_to_get=attributes
+    Round one (the calls `add` returns) reads `share(...)` entries of each partition with its
+    head (the counter, and the pulled celebrities and stats of a feed). The merge is exact unless a
+    partition that has more stopped above the last entry the page needs; `more_calls` then
+    reads the rest of those partitions only, so two rounds always suffice. Partitions can be
+    added after round one (a feed's pulled celebrities): their first read joins round two."""
+
+    limit: int
+    offset: int = 0
+    cursor: str | None = None
+    head: int = 1
+    sources: list[_Source] = field(default_factory=list)
+    heads: dict[str, list[ListingItem]] = field(default_factory=dict)
+
+    @property
+    def wanted(self) -> int:
+        return self.offset + self.limit + 1  # one more: is there a next page?
+
+    def add(self, keys: Sequence[str], head: int | None = None) -> list[Callable[[], None]]:
+        """Calls reading the first share of these partitions (and their heads)."""
+        added = [_Source(key) for key in keys]
+        self.sources += added
+        per_source = share(self.wanted, len(self.sources))
+        head_size = self.head if head is None else head
+        return [call for source in added for call in self._first(source, per_source, head_size)]
+
+    def _first(self, source: _Source, limit: int, head: int) -> list[Callable[[], None]]:
+        attributes: dict[str, Any] = {"scan_index_forward": False}
+        if self.cursor is None:
+
+            def read_with_head() -> None:
+                items = list(ListingItem.query(source.key, limit=head + limit, **attributes))
+                self.heads[source.key] = [item for item in items if item.sk >= HEAD]
+                source.read = [item for item in items if item.sk < HEAD]
+                source.exhausted = len(items) < head + limit
+
+            return [read_with_head]
+
+        after = decode_cursor(self.cursor)
+
+        def read_after() -> None:
+            source.read = list(
+                ListingItem.query(source.key, ListingItem.sk < after, limit=limit, **attributes)
             )
+            source.exhausted = len(source.read) < limit
+
+        def read_head() -> None:
+            self.heads[source.key] = list(
+                ListingItem.query(source.key, ListingItem.sk >= HEAD, scan_index_forward=False, limit=head)
+            )
+
+        return [read_after, read_head]
+
+    def _merged(self) -> list[ListingItem]:
+        merged: dict[str, ListingItem] = {}
+        for item in heapq.merge(*(s.read for s in self.sources), key=lambda i: i.sk, reverse=True):
+            merged.setdefault(item.sk, item)  # one article from two sources (a feed in transition)
+        return list(merged.values())
+
+    def _nth(self, n: int) -> str | None:
+        merged = self._merged()
+        return merged[n - 1].sk if len(merged) >= n else None
+
+    def more_calls(self) -> list[Callable[[], None]]:
+        """Round two: the rest of every partition that may hold entries the page needs."""
+        cut = self._nth(self.wanted)
+        calls = []
+        for source in self.sources:
+            lowest = source.lowest
+            if source.exhausted or lowest is None or (cut is not None and lowest <= cut):
+                continue
+            calls.append(self._rest(source, lowest))
+        return calls
+
+    def _rest(self, source: _Source, lowest: str) -> Callable[[], None]:
+        def read() -> None:
+            more = list(
+                ListingItem.query(
+                    source.key,
+                    ListingItem.sk < lowest,
+                    scan_index_forward=False,
+                    limit=self.wanted - len(source.read),
+                )
+            )
+            source.read += more
+            source.exhausted = True  # it has now read all the page can need
+
+        return read
+
+    def span(self) -> tuple[str, str]:
+        """The sort keys the final page lies between, known after round one: partitions read
+        later can only push its last entry up."""
+        high = decode_cursor(self.cursor) if self.cursor else HEAD
+        return (self._nth(self.offset + self.limit) or FLOOR, high)
+
+    def page(self) -> Page:
+        items = self._merged()
+        chosen = items[self.offset : self.offset + self.limit]
+        has_more = len(items) > self.offset + self.limit
+        total = sum(
+            int(item.total or 0) for heads in self.heads.values() for item in heads if item.sk == COUNTER_SK
         )
-        total = int(items[0].total or 0) if items and items[0].sk == COUNTER_SK else 0
-        items = [item for item in items if item.sk != COUNTER_SK][offset:]
-    has_more = len(items) > limit
-    placements = [_placement(item) for item in items[:limit]]
-    next_cursor = _encode_cursor(placements[-1].sk) if has_more and placements else None
-    return Page(placements, total, next_cursor)
+        next_cursor = _encode_cursor(chosen[-1].sk) if has_more and chosen else None
+        return Page([_entry(item) for item in chosen], total, next_cursor)
+
+    def head_items(self, key: str) -> list[ListingItem]:
+        return self.heads.get(key, [])
+
+
+def members_between(key: str, low: str, high: str) -> tuple[set[str], bool]:
+    """The article ids of the entries of `key` with sort keys between `low` and `high` (both
+    included), at most `FLAGS_QUERY_LIMIT` of them; and whether that was all of them."""
+    items = ListingItem.query(
+        key, ListingItem.sk.between(low, high), limit=FLAGS_QUERY_LIMIT, attributes_to_get=["sk"]
+    )
+    found = {item.sk.partition("#")[2] for item in items}
+    return found, items.last_evaluated_key is None
+
+
+# --- popularity --------------------------------------------------------------------------
+
+
+def popularity_partition(tag: str) -> str:
+    return f"tags@{shard_of(tag, SHARDING.popularity)}"
+
+
+def recount_tag(tag: str) -> None:
+    """Set a tag's popularity to the sum of its shards' counters.
+
+    A plain conditional write guarded by the sum of the counters' update counts, which only
+    grows: a repeated or late write of an older sum fails its condition."""
+    base = site_base(tag)
+    counters = ListingItem.batch_get([(key, COUNTER_SK) for key in site_keys(base)], consistent_read=True)
+    read = list(counters)
+    total = sum(int(c.total or 0) for c in read)
+    version = sum(int(c.v or 0) for c in read)
+    item = ListingItem(base, POPULARITY_SK)
+    actions: list[Any] = [ListingItem.total.set(total), ListingItem.v.set(version), ListingItem.tag.set(tag)]
+    # At zero the tag leaves the sparse index: it is in no article any more.
+    actions.append(
+        ListingItem.popularity.set(popularity_partition(tag))
+        if total > 0
+        else ListingItem.popularity.remove()
+    )
+    try:
+        item.update(actions=actions, condition=ListingItem.v.does_not_exist() | (ListingItem.v < version))
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
 
 
 def popular_tags(limit: int) -> list[str]:
-    """The most used tags, most used first: one Query of the sparse byPopularity index.
-    A tag whose last article is gone keeps a zero counter, which sorts last and is dropped."""
-    counters = ListingItem.by_popularity.query(POPULARITY, scan_index_forward=False, limit=limit)
-    return [str(counter.tag) for counter in counters if (counter.total or 0) > 0]
+    """The most used tags, most used first: one Query of each `byPopularity` partition, side by
+    side; each tag is in exactly one, so their merged top `limit` is exact."""
+    partitions = [f"tags@{shard}" for shard in range(SHARDING.popularity)]
+    found = together(
+        *[
+            (lambda p=p: list(ListingItem.by_popularity.query(p, scan_index_forward=False, limit=limit)))
+            for p in partitions
+        ]
+    )
+    ranked = sorted((c for items in found for c in items), key=lambda c: (-int(c.total or 0), str(c.tag)))
+    return [str(counter.tag) for counter in ranked[:limit] if (counter.total or 0) > 0]
+
+
+# --- feeds: pulled celebrities and stats --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stats:
+    """A user as an author (followers tally, celebrity) and as a reader (celebrities pulled)."""
+
+    followers: int = 0
+    celebrity: bool = False
+    pulls: int = 0
+
+
+def _stats(item: ListingItem | None) -> Stats:
+    if item is None:
+        return Stats()
+    return Stats(int(item.followers or 0), bool(item.celebrity), int(item.pulls or 0))
+
+
+def stats(user_id: str) -> Stats:
+    try:
+        return _stats(ListingItem.get(feed_key(user_id), STATS_SK, consistent_read=True))
+    except ListingItem.DoesNotExist:
+        return Stats()
+
+
+def pulled_in(heads: Iterable[ListingItem]) -> list[str]:
+    """The celebrities a feed's head says its reader pulls."""
+    return [item.sk[len(PULL_PREFIX) :] for item in heads if item.sk.startswith(PULL_PREFIX)]
+
+
+#: A feed page's head: stats, the pulled celebrities, the counter.
+FEED_HEAD = PULLED_CELEBRITIES_MAX + 2
+
+
+def tally_followers(author_id: str, delta: int) -> Stats:
+    """Add to an author's followers tally; returns their stats after it.
+
+    A plain ADD: a repeat (a retried call, a redelivered record) counts a follower twice. The
+    tally only chooses between pushing an author's articles and pulling them, two ways of
+    delivering the same feed, so a repeat moves the crossing by one follower and no more."""
+    item = ListingItem(feed_key(author_id), STATS_SK)
+    item.update(actions=[ListingItem.followers.add(delta)])
+    return _stats(item)
+
+
+def mark_celebrity(author_id: str) -> bool:
+    """Mark the author a celebrity (for good); False if they already were."""
+    item = ListingItem(feed_key(author_id), STATS_SK)
+    try:
+        item.update(
+            actions=[ListingItem.celebrity.set(True)], condition=ListingItem.celebrity.does_not_exist()
+        )
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def stage_pull(transaction: TransactWrite, reader_id: str, author_id: str) -> None:
+    """Stage the marker (only if absent) and one more pull (only while under the maximum).
+    Item 0 is the marker, item 1 the count, for reading a cancellation's reasons."""
+    marker = ListingItem(feed_key(reader_id), PULL_PREFIX + author_id)
+    transaction.save(marker, condition=ListingItem.sk.does_not_exist())
+    under = ListingItem.pulls.does_not_exist() | (ListingItem.pulls < PULLED_CELEBRITIES_MAX)
+    transaction.update(
+        ListingItem(feed_key(reader_id), STATS_SK), actions=[ListingItem.pulls.add(1)], condition=under
+    )
+
+
+def stage_unpull(transaction: TransactWrite, reader_id: str, author_id: str) -> None:
+    """Stage the marker's removal (only if present: a repeat cancels) and one pull less."""
+    marker = ListingItem(feed_key(reader_id), PULL_PREFIX + author_id)
+    transaction.delete(marker, condition=ListingItem.sk.exists())
+    transaction.update(ListingItem(feed_key(reader_id), STATS_SK), actions=[ListingItem.pulls.add(-1)])

@@ -1,23 +1,35 @@
-"""Data access for follow edges: the only code that touches the follows table."""
+"""Data access for follow edges: the only code that touches the follows table.
+
+An edge whose follower gets the followee's new articles pushed into their feed carries
+`fanout` (the followee), which puts it in the sparse `byFanout` index; `convert` marks a
+pushed edge the worker is to switch to pulling (the followee became a celebrity).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from conduit.resources import FOLLOWS
 from conduit.storage import Record, table_meta
 
+#: Edges read beside a page for its following flags; beyond them the page's authors are
+#: looked up by key (see `conduit.articles.reading`).
+FOLLOWEES_READ = 100
 
-class ByFollowee(GlobalSecondaryIndex["FollowRecord"]):  # type: ignore[no-untyped-call]
+
+class ByFanout(GlobalSecondaryIndex["FollowRecord"]):  # type: ignore[no-untyped-call]
     class Meta:
-        index_name = FOLLOWS.index("byFollowee").name
+        index_name = FOLLOWS.index("byFanout").name
         projection = KeysOnlyProjection()
 
-    followee_id = UnicodeAttribute(hash_key=True, attr_name="followeeId")
+    fanout = UnicodeAttribute(hash_key=True)
     follower_id = UnicodeAttribute(range_key=True, attr_name="followerId")
 
 
@@ -27,12 +39,34 @@ class FollowRecord(Record):
     follower_id = UnicodeAttribute(hash_key=True, attr_name="followerId")
     followee_id = UnicodeAttribute(range_key=True, attr_name="followeeId")
     created_at = UTCDateTimeAttribute(attr_name="createdAt")
-    by_followee = ByFollowee()
+    fanout = UnicodeAttribute(null=True)
+    convert = BooleanAttribute(null=True)
+    by_fanout = ByFanout()
 
 
-def followers(followee_id: str) -> Iterator[str]:
-    """Everyone who follows a user (the byFollowee index; for the stream worker, not requests)."""
-    for edge in FollowRecord.by_followee.query(followee_id):
+@dataclass(frozen=True)
+class Edge:
+    """A follow edge as a stream image shows it."""
+
+    follower_id: str
+    followee_id: str
+    pushed: bool
+    converting: bool
+
+
+def edge_of(image: Mapping[str, Any]) -> Edge:
+    return Edge(
+        str(image["followerId"]),
+        str(image["followeeId"]),
+        bool(image.get("fanout")),
+        bool(image.get("convert")),
+    )
+
+
+def pushed_followers(followee_id: str) -> Iterator[str]:
+    """The followers whose feeds get the followee's new articles (the sparse `byFanout`
+    index; for the stream worker, never a request)."""
+    for edge in FollowRecord.by_fanout.query(followee_id):
         yield edge.follower_id
 
 
@@ -55,11 +89,68 @@ def followed_among(follower_id: str, candidates: Iterable[str]) -> set[str]:
     }
 
 
+def followees(follower_id: str) -> tuple[set[str], bool]:
+    """Whom the follower follows, up to `FOLLOWEES_READ` of them (one Query); and whether that
+    was everyone."""
+    edges = FollowRecord.query(follower_id, limit=FOLLOWEES_READ, attributes_to_get=["followeeId"])
+    found = {edge.followee_id for edge in edges}
+    return found, edges.last_evaluated_key is None
+
+
 def follow(follower_id: str, followee_id: str) -> None:
-    """Idempotent: following twice leaves one edge (a plain put overwrites the same key)."""
-    FollowRecord(follower_id, followee_id, created_at=datetime.now(UTC)).save()
+    """Put the edge only if absent: following again, or a repeat of this call, finds it and
+    leaves it as it is (keeping what the worker set on it)."""
+    edge = FollowRecord(follower_id, followee_id, created_at=datetime.now(UTC))
+    try:
+        edge.save(condition=FollowRecord.follower_id.does_not_exist())
+    except PutError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
 
 
 def unfollow(follower_id: str, followee_id: str) -> None:
     """Idempotent: deleting an absent edge is not an error."""
     FollowRecord(follower_id, followee_id).delete()
+
+
+def _update_edge(follower_id: str, followee_id: str, actions: list[Any], condition: Any = None) -> bool:
+    """Update the edge if it still exists (and `condition` holds); False otherwise."""
+    exists = FollowRecord.follower_id.exists()
+    try:
+        FollowRecord(follower_id, followee_id).update(
+            actions=actions, condition=exists if condition is None else exists & condition
+        )
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def push(follower_id: str, followee_id: str) -> bool:
+    """Mark the edge pushed; False if the edge is gone (unfollowed meanwhile). Setting the same
+    value twice is the same as once."""
+    return _update_edge(
+        follower_id, followee_id, [FollowRecord.fanout.set(followee_id), FollowRecord.convert.remove()]
+    )
+
+
+def stop_pushing(follower_id: str, followee_id: str) -> bool:
+    """Unmark a pushed edge (its follower now pulls); removing twice is the same as once."""
+    return _update_edge(
+        follower_id, followee_id, [FollowRecord.fanout.remove(), FollowRecord.convert.remove()]
+    )
+
+
+def keep_pushing(follower_id: str, followee_id: str) -> bool:
+    """A pushed edge that cannot be converted (the follower pulls enough celebrities) stays."""
+    return _update_edge(
+        follower_id, followee_id, [FollowRecord.convert.remove()], FollowRecord.fanout.exists()
+    )
+
+
+def flag_for_conversion(follower_id: str, followee_id: str) -> bool:
+    """Ask the worker to switch this pushed edge to pulling (its own stream record does it)."""
+    return _update_edge(
+        follower_id, followee_id, [FollowRecord.convert.set(True)], FollowRecord.fanout.exists()
+    )

@@ -14,16 +14,18 @@ Cognito, and a claim left by a registration that died is free again once its lea
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
+from conduit.cards import Author
 from conduit.errors import ValidationFailed
 from conduit.resources import USERS
 from conduit.storage import Record, Transaction, commit_once, conflicted, table_meta
@@ -67,6 +69,24 @@ class User:
     created_at: datetime
     updated_at: datetime
     version: int | None = None
+
+
+def card_of(user: User) -> Author:
+    """The user as shown beside their articles and comments, as of this profile version."""
+    return Author(user.user_id, user.username, user.bio, user.image, int(user.version or 0))
+
+
+def author_of(image: Mapping[str, Any]) -> Author | None:
+    """The card a stream image of a profile shows; None for a claim item."""
+    if not str(image.get("pk", "")).startswith(_PROFILE):
+        return None
+    return Author(
+        str(image["userId"]),
+        str(image["username"]),
+        image.get("bio"),
+        image.get("image"),
+        int(image["version"]),
+    )
 
 
 def _claim_key(field: str, value: str) -> str:
