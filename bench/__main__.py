@@ -215,7 +215,7 @@ def cost_model(results: dict[str, Any]) -> dict[str, Any]:
     }
     per_endpoint = {route: cost.usd_per_million(c, pricing) for route, c in costs.items()}
     memory = [r.memory_mb for r in ROUTES_BY_NAME.values()]
-    from conduit.api.caching import cacheable
+    from conduit.caching import cacheable
 
     cacheable_routes = {route for route in costs if cacheable(ROUTES_BY_NAME[route])}
     return {

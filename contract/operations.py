@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from conduit import caching
 from conduit.articles import models as articles
 from conduit.articles.paging import LIMIT_DEFAULT, LIMIT_MAX
 from conduit.routes import Route
@@ -124,6 +125,35 @@ IDEMPOTENCY_KEY = Parameter(
 )
 
 
+CACHE_CONTROL = Header(
+    "Cache-Control",
+    {"type": "string", "enum": [caching.PUBLIC, caching.PRIVATE, caching.UNCACHEABLE]},
+    f"`{caching.PUBLIC}` on an anonymous read anyone may see (a CDN and browsers keep it); "
+    f"`{caching.PRIVATE}` whenever an `Authorization` header was sent; `{caching.UNCACHEABLE}` "
+    "on anything else (errors, writes)",
+)
+
+ETAG = Header(
+    "ETag",
+    {"type": "string", "pattern": caching.ETAG_PATTERN},
+    "A strong validator of the body: send it back as `If-None-Match` to get a 304 while it holds",
+)
+
+VARY = Header("Vary", {"type": "string", "enum": [caching.VARY]}, "A signed-in read is never a cached copy")
+
+IF_NONE_MATCH = Parameter(
+    "If-None-Match",
+    "header",
+    {"type": "string"},
+    "ETags of copies the client holds (or `*`): the answer is a 304 without a body when one is current",
+)
+
+
+def is_read(route: Route) -> bool:
+    """A GET: its answer carries an ETag, and a matching `If-None-Match` gets a 304."""
+    return route.method == "GET"
+
+
 def calls_aws(route: Route) -> bool:
     """A route that calls AWS may meet a fault that outlives the retry budget."""
     return bool(route.grants)
@@ -135,7 +165,19 @@ COMMON: tuple[Common, ...] = (
         answers={
             500: Answer("A fault on our side: the body says only `server: internal error`; the log says why")
         },
-        headers=(REQUEST_ID,),
+        headers=(REQUEST_ID, CACHE_CONTROL),
+    ),
+    Common(
+        is_read,
+        request_headers=(IF_NONE_MATCH,),
+        success_headers=(ETAG, VARY),
+        answers={
+            304: Answer(
+                "Not Modified: `If-None-Match` names the current `ETag`; no body",
+                schema=None,
+                headers=(ETAG, VARY),
+            )
+        },
     ),
     Common(
         calls_aws,

@@ -1,6 +1,6 @@
 """A CloudFront distribution in front of the HTTP API, for stages with `cdn=true` (`prod`).
 
-It caches what the functions say may be cached (`conduit.api.caching`: anonymous reads are
+It caches what the functions say may be cached (`conduit.caching`: anonymous reads are
 `public` for seconds, anything sent with a token `private, no-store`) and nothing else:
 - the cache key holds the path, every query string, `Authorization` and `Origin`: a request
   with a token never matches an anonymous copy (and its answer is never stored anyway), and
@@ -20,7 +20,7 @@ from aws_cdk import aws_cloudfront_origins as origins
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
-from conduit.api.caching import CACHE
+from conduit.caching import CACHE
 from infra.config import StageConfig
 
 #: Headers that make answers differ, so they are part of the cache key (and forwarded).

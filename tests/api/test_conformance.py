@@ -11,7 +11,13 @@ from werkzeug.datastructures import Headers
 from local.gateway import LocalGateway
 from tests.api.conformance import ContractViolation, check
 
-JSON = {"Content-Type": "application/json; charset=utf-8", "X-Request-Id": "r-1"}
+JSON = {
+    "Content-Type": "application/json; charset=utf-8",
+    "X-Request-Id": "r-1",
+    "Cache-Control": "no-store",
+    "ETag": '"' + "0" * 32 + '"',
+    "Vary": "Authorization",
+}
 PROFILE = {"username": "jake", "bio": None, "image": None, "following": False}
 ARTICLE = {
     "slug": "dragons",
@@ -83,6 +89,20 @@ def test_an_error_outside_the_spec_s_shape_fails(gateway: LocalGateway) -> None:
 def test_a_response_without_the_request_id_fails(gateway: LocalGateway) -> None:
     with pytest.raises(ContractViolation, match="X-Request-Id header is missing"):
         answer(gateway, {"article": ARTICLE}, headers={"Content-Type": "application/json"})
+
+
+def test_a_read_without_its_etag_fails(gateway: LocalGateway) -> None:
+    headers = {k: v for k, v in JSON.items() if k != "ETag"}
+
+    with pytest.raises(ContractViolation, match="ETag header is missing"):
+        answer(gateway, {"article": ARTICLE}, headers=headers)
+
+
+def test_a_not_modified_read_passes_without_a_body_and_fails_with_one(gateway: LocalGateway) -> None:
+    answer(gateway, None, status=304)
+
+    with pytest.raises(ContractViolation, match="declares no body"):
+        answer(gateway, {"article": ARTICLE}, status=304)
 
 
 def test_a_body_where_none_is_declared_fails(gateway: LocalGateway) -> None:

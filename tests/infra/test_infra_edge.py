@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_cdk.assertions import Template
 
-from conduit.api.caching import CACHE
+from conduit.caching import CACHE
 from tests.infra.conftest import only
 
 

@@ -19,8 +19,8 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from conduit import aws_calls, retries, snapstart
-from conduit.api import caching, init_done
+from conduit import aws_calls, caching, retries, snapstart
+from conduit.api import init_done
 from conduit.api.events import HttpEvent
 from conduit.auth import Caller, authenticate
 from conduit.errors import ConduitError, ServiceUnavailable, ValidationFailed
@@ -174,7 +174,7 @@ def _respond(
 
 
 def _cached(route: Route, event: HttpEvent, result: dict[str, Any]) -> dict[str, Any]:
-    """Add the caching headers (`conduit.api.caching`); a `GET` whose `If-None-Match` names the
+    """Add the caching headers (`conduit.caching`); a `GET` whose `If-None-Match` names the
     answer's `ETag` gets `304` with no body."""
     headers = dict(result.get("headers") or {})
     status = int(result["statusCode"])
@@ -182,7 +182,7 @@ def _cached(route: Route, event: HttpEvent, result: dict[str, Any]) -> dict[str,
     if route.method != "GET" or status != 200:
         return {**result, "headers": headers}
     tag = caching.etag(str(result.get("body") or ""))
-    headers.update({"ETag": tag, "Vary": "Authorization"})
+    headers.update({"ETag": tag, "Vary": caching.VARY})
     if caching.matches(event.headers.get("if-none-match"), tag):
         headers.pop("Content-Type", None)
         return {"statusCode": 304, "headers": headers, "body": ""}

@@ -6,6 +6,9 @@ distribution of stages with `cdn=true`) and browsers can answer repeats without 
 invocation. Anything asked with an `Authorization` header is `private, no-store`: it may
 show the caller's own flags. Every `GET` answer carries a strong `ETag`, the hash of its body,
 and a request whose `If-None-Match` names it gets `304 Not Modified` with no body.
+
+Outside `conduit.api`, whose import pauses the garbage collector for a function's init: the
+contract (contract/operations.py) and the CDK app (infra/components/edge.py) read it too.
 """
 
 from __future__ import annotations
@@ -25,8 +28,12 @@ class CachePolicy:
 
 
 CACHE = CachePolicy()
+#: The three answers' `Cache-Control` (contract/operations.py declares them from here).
+PUBLIC = f"public, max-age={CACHE.max_age_seconds}, s-maxage={CACHE.shared_max_age_seconds}"
 PRIVATE = "private, no-store"
 UNCACHEABLE = "no-store"
+#: Why an answer varies: a signed-in request is never served an anonymous copy.
+VARY = "Authorization"
 
 
 def cacheable(route: Route) -> bool:
@@ -38,8 +45,12 @@ def cache_control(route: Route, authorized: bool, status: int) -> str:
     if authorized:
         return PRIVATE
     if cacheable(route) and status == 200:
-        return f"public, max-age={CACHE.max_age_seconds}, s-maxage={CACHE.shared_max_age_seconds}"
+        return PUBLIC
     return UNCACHEABLE
+
+
+#: What `etag` answers: a quoted 32-digit hex hash.
+ETAG_PATTERN = '^"[0-9a-f]{32}"$'
 
 
 def etag(body: str) -> str:
