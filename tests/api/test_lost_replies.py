@@ -14,6 +14,7 @@ import boto3
 import pytest
 
 from conduit import settings
+from conduit.listings import store as listings
 from conduit.resources import COMMENTS, FAVORITES, FOLLOWS
 from local.emulator import Emulator
 from local.faults import Kind
@@ -182,3 +183,18 @@ def test_a_token_sent_again_with_other_items_is_an_idempotent_parameter_mismatch
 
     with pytest.raises(dynamodb.exceptions.IdempotentParameterMismatchException):
         dynamodb.transact_write_items(**put("c"))
+
+
+@pytest.mark.parametrize("lost", LOST)
+def test_a_celebrity_mark_whose_reply_was_lost_still_reads_as_made_by_this_call(
+    api: Api, emulator: Emulator, lost: Kind
+) -> None:
+    """Its repeat is refused by the mark's own condition; read as "already a celebrity", the
+    crossing would stop before flagging the author's pushed followers for conversion."""
+    emulator.script("UpdateItem", lost)
+
+    marked = listings.mark_celebrity("jake-id")
+
+    assert marked is True
+    assert listings.stats("jake-id").celebrity is True
+    assert listings.mark_celebrity("jake-id") is False  # marked before, by another call

@@ -36,7 +36,17 @@ from pynamodb.transactions import TransactWrite
 from conduit.cards import Author, Card, Placement
 from conduit.errors import ValidationFailed
 from conduit.resources import LISTINGS, PULLED_CELEBRITIES_MAX, SHARDING, shard_of
-from conduit.storage import Record, commit_once, conflicted, each, share, table_meta, together, transact
+from conduit.storage import (
+    Record,
+    commit_once,
+    conflicted,
+    each,
+    retried,
+    share,
+    table_meta,
+    together,
+    transact,
+)
 
 COUNTER_SK = "~count"  # "~" sorts after the digits every entry's sort key starts with
 POPULARITY_SK = "~popularity"
@@ -659,16 +669,23 @@ FEED_HEAD = PULLED_CELEBRITIES_MAX + 2
 def tally_followers(author_id: str, delta: int) -> Stats:
     """Add to an author's followers tally; returns their stats after it.
 
-    A plain ADD: a repeat (a retried call, a redelivered record) counts a follower twice. The
-    tally only chooses between pushing an author's articles and pulling them, two ways of
-    delivering the same feed, so a repeat moves the crossing by one follower and no more."""
+    A plain ADD, so not exactly once: botocore sending it again after a lost reply, or a follow
+    record delivered again after its batch failed past this step, counts that follower twice.
+    Why that is harmless: the tally is no count anyone reads. It only chooses when an author
+    starts being pulled rather than pushed (`conduit.feeds.service`), two ways of delivering the
+    same feed, so each repeat moves that crossing one follower earlier and changes no feed.
+    (An exact tally would need a transaction with a per-edge condition on every follow.)"""
     item = ListingItem(feed_key(author_id), STATS_SK)
     item.update(actions=[ListingItem.followers.add(delta)])
     return _stats(item)
 
 
 def mark_celebrity(author_id: str) -> bool:
-    """Mark the author a celebrity (for good); False if they already were."""
+    """Mark the author a celebrity (for good); False if they already were.
+
+    Refused on a call botocore sent again, the mark may be this call's own first attempt,
+    whose reply was lost: that reads as True, so the crossing goes on to flag the pushed edges
+    (flagging an edge twice, should another batch have marked the author, changes nothing)."""
     item = ListingItem(feed_key(author_id), STATS_SK)
     try:
         item.update(
@@ -676,7 +693,7 @@ def mark_celebrity(author_id: str) -> bool:
         )
     except UpdateError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
+            return retried(error)
         raise
     return True
 
