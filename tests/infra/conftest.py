@@ -107,14 +107,15 @@ def retained_stack(synth: Synth) -> ConduitStack:
 
 
 @pytest.fixture(scope="session")
-def cdn_stack(synth: Synth) -> ConduitStack:
-    """`prod` is in cdk.json's `cdnStages`: it gets the CloudFront distribution."""
+def prod_stack(synth: Synth) -> ConduitStack:
+    """`prod` is in cdk.json's `cdnStages` and `snapStartStages`: it gets the CloudFront
+    distribution, and its API invokes SnapStart versions."""
     return synth("prod")
 
 
 @pytest.fixture(scope="session")
-def cdn_template(cdn_stack: ConduitStack) -> Template:
-    return Template.from_stack(cdn_stack)
+def prod_template(prod_stack: ConduitStack) -> Template:
+    return Template.from_stack(prod_stack)
 
 
 @pytest.fixture(scope="session")

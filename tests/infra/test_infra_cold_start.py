@@ -146,11 +146,6 @@ def test_a_function_whose_environment_could_pass_4_kb_fails_the_synth(synth, mon
 # --- SnapStart ------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def prod_template(synth):
-    return Template.from_stack(synth("prod"))
-
-
 def _routes_functions(template: Template, stage: str) -> dict[str, tuple[str, Resource]]:
     return {route.name: named(template, stage, route.name) for route in ROUTES}
 

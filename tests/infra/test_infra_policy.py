@@ -41,7 +41,7 @@ ACCEPTED_CFN_LINT_WARNINGS = {"W3005"}
 CFN_LINT_MAIN = "import sys; from cfnlint.runner import main; sys.exit(main())"
 
 
-@pytest.fixture(params=["stack", "retained_stack", "cdn_stack"])
+@pytest.fixture(params=["stack", "retained_stack", "prod_stack"])
 def any_stack(request: pytest.FixtureRequest) -> Any:
     return request.getfixturevalue(request.param)
 
@@ -64,13 +64,14 @@ def suppressions(template: Template) -> list[dict[str, Any]]:
     ]
 
 
-def test_only_the_accepted_rules_are_suppressed(template, retained_template, cdn_template):
-    suppressed = {rule["id"] for t in (template, retained_template, cdn_template) for rule in suppressions(t)}
+def test_only_the_accepted_rules_are_suppressed(template, retained_template, prod_template):
+    stages = (template, retained_template, prod_template)
+    suppressed = {rule["id"] for t in stages for rule in suppressions(t)}
     assert suppressed == set(ACCEPTED_FINDINGS)
 
 
-def test_every_suppression_is_explained(template, cdn_template):
-    for rule in suppressions(template) + suppressions(cdn_template):
+def test_every_suppression_is_explained(template, prod_template):
+    for rule in suppressions(template) + suppressions(prod_template):
         assert len(rule["reason"]) >= 60, rule
 
 
@@ -105,9 +106,9 @@ def cfn_lint(templates: dict[str, Template], folder: Path) -> list[dict[str, Any
 
 
 def test_cfn_lint_finds_no_error_and_only_accepted_warnings(
-    template, retained_template, cdn_template, tmp_path
+    template, retained_template, prod_template, tmp_path
 ):
-    findings = cfn_lint({"dev": template, "retained": retained_template, "cdn": cdn_template}, tmp_path)
+    findings = cfn_lint({"dev": template, "retained": retained_template, "prod": prod_template}, tmp_path)
     summary = sorted({(f["Level"], f["Rule"]["Id"], f["Message"]) for f in findings})
     assert [s for s in summary if s[0] == "Error"] == []
     assert {rule for level, rule, _ in summary if level == "Warning"} <= ACCEPTED_CFN_LINT_WARNINGS
