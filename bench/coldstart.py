@@ -12,9 +12,10 @@ in this process, on the other core.
 Of record: CPython 3.13 (Lambda's) over the assets exactly as they ship, laid out as Lambda
 mounts them: /var/task (functions/ with its 3.13 bytecode), /opt/python (the shared layer and
 the dependency layer), then the runtime's boto3 (precompiled), with `-B` since nothing can be
-written there. Lambda runs arm64; the dependency layer's native wheels (pydantic_core) cannot
-load on another CPU, so on such a machine the bench builds the same pinned layer for this
-machine's CPU (bench/.data/, labelled in the report); everything else is the shipped bytes.
+written there. Lambda runs arm64; an arm64 build's native wheels could not load on another
+CPU, so on such a machine the bench builds the same pinned layer for this machine's CPU
+(bench/.data/, labelled in the report); everything else is the shipped bytes. The reference
+handler gets pydantic at the bench's pin beside it (the layer has none).
 Without a Python 3.13 the same runs use this machine's Python over the source tree.
 
 Also measured:
@@ -64,6 +65,7 @@ FUNCTIONS = ROOT / "functions"
 SHARED = ROOT / "layers" / "shared" / "python"
 REFERENCE = Path(__file__).resolve().parent / "reference"
 REQUIREMENTS_DEV = ROOT / "requirements-dev.txt"
+REQUIREMENTS_BENCH = ROOT / "bench" / "requirements.txt"
 #: Packages the Lambda Python runtime ships precompiled (infra/layers.py RUNTIME_PROVIDED and
 #: their own dependencies).
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
@@ -480,7 +482,7 @@ def lambda_layout(python: Path) -> Iterator[Interpreter]:
             label=f"CPython {_version(python)} over the assets as shipped ({label})",
             short_label=f"python {_version(python)}, as shipped",
             extras=(str(_pyjwt_packages(python)),),
-            reference=(str(reference),),
+            reference=(str(reference), str(_reference_packages(python))),
         )
 
 
@@ -528,7 +530,8 @@ def _pip_install(requirements: list[str], target: Path) -> None:
 
 
 def _pin(name: str) -> str:
-    return next(line for line in REQUIREMENTS_DEV.read_text().splitlines() if line.startswith(f"{name}=="))
+    lines = [*REQUIREMENTS_DEV.read_text().splitlines(), *REQUIREMENTS_BENCH.read_text().splitlines()]
+    return next(line for line in lines if line.startswith(f"{name}=="))
 
 
 def _bench_packages(python: Path, requirement: str, tag: str) -> Path:
@@ -548,6 +551,12 @@ def _runtime_packages(python: Path) -> Path:
     """The runtime's boto3 (the pinned version), precompiled as the runtime ships it."""
     pin = _pin("boto3")
     return _bench_packages(python, pin, f"runtime-{pin.replace('==', '-')}")
+
+
+def _reference_packages(python: Path) -> Path:
+    """pydantic at the bench's pin, for the reference handler only (the layer has none)."""
+    pin = _pin("pydantic")
+    return _bench_packages(python, pin, pin.replace("==", "-"))
 
 
 def _pyjwt_packages(python: Path) -> Path:
