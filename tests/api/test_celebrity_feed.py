@@ -14,6 +14,7 @@ import boto3
 
 from conduit import settings
 from conduit.resources import LISTINGS, PULLED_CELEBRITIES_MAX
+from local.streams import StreamPump
 from tests.api.conftest import Api
 from tests.api.publishing import publish, titles
 from tests.conftest import CELEBRITY_FOLLOWERS
@@ -170,3 +171,19 @@ def user_id(api: Api, token: str) -> str:
     import jwt
 
     return str(jwt.decode(token, options={"verify_signature": False})["sub"])
+
+
+def test_a_follow_record_delivered_again_counts_its_follower_once(api: Api) -> None:
+    """A retried batch or a dead-letter replay delivers follow records again: counted twice, an
+    author below the threshold would turn celebrity and their followers would be converted."""
+    jake = api.register("jake")["token"]
+    publish(api, jake, title="Pushed")
+    readers = fans(api, CELEBRITY_FOLLOWERS - 1)
+    for reader in readers:
+        follow(api, reader, "jake")
+
+    StreamPump().drain()  # a new pump delivers every record again, from the start
+
+    assert sum(stored_feed_entries().values()) == len(readers)  # still pushed, not pulled
+    for reader in readers:
+        assert titles(feed(api, reader)) == ["Pushed"]

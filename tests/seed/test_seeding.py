@@ -55,7 +55,10 @@ def seed(api: str, capsys: pytest.CaptureFixture[str]) -> str:
 
 
 def seen_through_the_api(api: str) -> dict[str, int]:
-    """What a frontend shows: articles, comments, favorites and follows of the seeded world."""
+    """What a frontend shows: articles, comments, favorites and follows of the seeded world,
+    once the stream worker has caught up (the site-wide list and the counts are its writes, as
+    `make dev`'s pump makes them a moment later)."""
+    StreamPump().drain()
     client = Client(api)
     articles = client.request("GET", path("articles", limit="100"), repeatable=True).body
     world = worlds.generate(**SMALL)

@@ -132,13 +132,13 @@ def followed(follower_id: str, author_id: str) -> None:
     """A new follow: push the author's articles to the follower, or have them pull."""
     if follower_id == author_id:
         return
-    author = listings.tally_followers(author_id, 1)  # a celebrity's tally no longer matters
-    if author.celebrity:
+    if listings.stats(author_id).celebrity:  # a celebrity's tally no longer matters
         if not _pull(follower_id, author_id):
             _push(follower_id, author_id)
         return
+    listings.count_follower(author_id, follower_id, following=True)
     _push(follower_id, author_id)
-    if author.followers >= settings.celebrity_followers():
+    if listings.stats(author_id).followers >= settings.celebrity_followers():
         _become_celebrity(author_id)
 
 
@@ -146,9 +146,13 @@ def unfollowed(follower_id: str, author_id: str, pushed: bool) -> None:
     """An unfollow: withdraw what was pushed, or stop pulling."""
     if pushed:
         _withdraw(follower_id, author_id)
-        listings.tally_followers(author_id, -1)
     else:
         commit_once(lambda transaction: listings.stage_unpull(transaction, follower_id, author_id))
+    # Every pushed follower was counted, and so was one unfollowed before the worker pushed it;
+    # a celebrity's pulled followers were not (and its tally no longer matters), so their
+    # unfollows write nothing of the celebrity's.
+    if pushed or not listings.stats(author_id).celebrity:
+        listings.count_follower(author_id, follower_id, following=False)
 
 
 def _become_celebrity(author_id: str) -> None:

@@ -12,8 +12,8 @@ put only if absent and deleted only if present, always in the same transaction a
 counter, so a counter equals its partition's entries however often a change is applied.
 
 Feed partitions also hold the reader's pulled celebrities (`~pull#<author>`) and the user's
-`~stats` (followers tally, celebrity flag, pulls); tags have a popularity item each, in the
-sparse `byPopularity` index.
+`~stats` (followers tally, celebrity flag, pulls); `followers#<author>` holds a marker per
+follower the tally counts; tags have a popularity item each, in the sparse `byPopularity` index.
 """
 
 from __future__ import annotations
@@ -666,18 +666,31 @@ def pulled_in(heads: Iterable[ListingItem]) -> list[str]:
 FEED_HEAD = PULLED_CELEBRITIES_MAX + 2
 
 
-def tally_followers(author_id: str, delta: int) -> Stats:
-    """Add to an author's followers tally; returns their stats after it.
+def followers_key(author_id: str) -> str:
+    """The partition of an author's counted followers (one marker each)."""
+    return f"followers#{author_id}"
 
-    A plain ADD, so not exactly once: botocore sending it again after a lost reply, or a follow
-    record delivered again after its batch failed past this step, counts that follower twice.
-    Why that is harmless: the tally is no count anyone reads. It only chooses when an author
-    starts being pulled rather than pushed (`conduit.feeds.service`), two ways of delivering the
-    same feed, so each repeat moves that crossing one follower earlier and changes no feed.
-    (An exact tally would need a transaction with a per-edge condition on every follow.)"""
-    item = ListingItem(feed_key(author_id), STATS_SK)
-    item.update(actions=[ListingItem.followers.add(delta)])
-    return _stats(item)
+
+def count_follower(author_id: str, follower_id: str, following: bool) -> bool:
+    """Count a follower into (`following`) or out of the author's followers tally, exactly once;
+    False when that was done already.
+
+    Why a repeat is harmless: the tally moves in one transaction with the follower's marker
+    (`followers#<author>` / `<follower>`), put only if absent and deleted only if present, as a
+    list's counter moves with its entries. botocore's repeat after a lost reply is the same
+    transaction (its token); a redelivered or replayed follow record finds the marker there and
+    changes nothing, so replaying a stream cannot push an author over the celebrity threshold."""
+    marker = ListingItem(followers_key(author_id), follower_id)
+
+    def write(transaction: TransactWrite) -> None:
+        if following:
+            transaction.save(marker, condition=ListingItem.sk.does_not_exist())
+        else:
+            transaction.delete(marker, condition=ListingItem.sk.exists())
+        tally = ListingItem(feed_key(author_id), STATS_SK)
+        transaction.update(tally, actions=[ListingItem.followers.add(1 if following else -1)])
+
+    return commit_once(write)
 
 
 def mark_celebrity(author_id: str) -> bool:
