@@ -41,6 +41,7 @@ from conduit.listings.store import (
     favorites_key,
     feed_key,
     filtered_favorites_lists,
+    followers_key,
     popularity_partition,
     reference_entry,
     site_base,
@@ -60,7 +61,8 @@ from conduit.resources import (
 from conduit.users.store import ClaimRecord, UserRecord
 
 DATA_DIR = Path(__file__).resolve().parent / ".data"
-FORMAT_VERSION = 3  # 2: bodies in their own items; 3: cards in entries, sharded lists (issue 11)
+FORMAT_VERSION = 4  # 2: bodies in their own items; 3: cards in entries, sharded lists (issue 11);
+# 4: the followers tally's markers
 TABLES_BY_KEY: dict[str, Table] = {
     t.key: t for t in (USERS, FOLLOWS, ARTICLES, LISTINGS, FAVORITES, COMMENTS)
 }
@@ -248,6 +250,8 @@ def generate(scale: Scale, path: Path) -> Meta:
                 follower, followee, created_at=now, fanout=None if followee in celebrities else followee
             )
             out.put(FOLLOWS, dict(edge.serialize()))
+            if followee not in celebrities:  # counted in the followee's tally (conduit.feeds)
+                out.put(LISTINGS, dict(ListingItem(followers_key(followee), follower).serialize()))
         for celebrity in pulled:
             out.put(LISTINGS, dict(ListingItem(feed_key(follower), PULL_PREFIX + celebrity).serialize()))
         stats = ListingItem(feed_key(follower), STATS_SK, pulls=len(pulled), followers=followers[follower])

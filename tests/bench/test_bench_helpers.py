@@ -55,7 +55,7 @@ def test_sample_distinct_never_repeats_and_stops_at_the_population():
 
 
 def test_a_scale_names_its_dataset_file():
-    assert dataset.Scale(users=10, articles=20, comments=30, seed=2).name == "v3-u10-a20-c30-s2"
+    assert dataset.Scale(users=10, articles=20, comments=30, seed=2).name == "v4-u10-a20-c30-s2"
 
 
 def test_zipped_size_counts_lambdas_bytecode_and_leaves_other_bytecode_out(tmp_path):
