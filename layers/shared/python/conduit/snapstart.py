@@ -19,13 +19,24 @@ from conduit.routes import Route, UserPoolGrant, verifies_tokens
 
 
 def prepare(route: Route) -> bool:
-    """Register `warm` to run before the snapshot, where Lambda's runtime offers it."""
+    """Register `warm` to run before the snapshot and `reseed` after each restore, where
+    Lambda's runtime offers it."""
     try:
-        from snapshot_restore_py import register_before_snapshot
+        from snapshot_restore_py import register_after_restore, register_before_snapshot
     except ImportError:
         return False
     register_before_snapshot(warm, route)
+    register_after_restore(reseed)
     return True
+
+
+def reseed() -> None:
+    """Every environment restored from one snapshot starts with the same `random` state, so
+    botocore's retry jitter would send their retries in step, against the point of jitter:
+    AWS's guidance for SnapStart is to reseed after a restore (ids come from os.urandom)."""
+    import random
+
+    random.seed()
 
 
 def warm(route: Route) -> None:
