@@ -35,7 +35,6 @@ from typing import Any
 
 from conduit import settings
 from conduit.errors import ConfigurationError, ServiceUnavailable, Unauthorized
-from conduit.observability import logger
 from conduit.routes import Auth
 
 _SCHEMES = ("token", "bearer")  # the spec says `Token`; OAuth clients send `Bearer`
@@ -214,6 +213,10 @@ class KeysUnavailable(Exception):
 def _fetch() -> dict[str, PublicKey]:
     """The pool's current keys from its JWKS URL (only for a key id the shipped set lacks)."""
     from urllib.request import urlopen
+
+    # Here, not at import: the local stack imports this module (shippable_key_set) before it
+    # has provisioned the settings the functions' logger reads when it is made.
+    from conduit.observability import logger
 
     url = settings.user_pool().jwks_url
     try:
