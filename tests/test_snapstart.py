@@ -1,5 +1,5 @@
 """`conduit.snapstart`: before Lambda snapshots a function, its first request's work is done
-(clients, signing keys, request models) and nothing is sent over the network.
+(clients, signing keys) and nothing is sent over the network; after a restore, `random` is reseeded.
 
 Each case runs in a fresh interpreter, as a function's init does, with a stand-in for the
 `snapshot_restore_py` module that only Lambda's runtime has.
@@ -24,9 +24,11 @@ _CHILD = """
 import importlib, json, socket, sys, types
 sys.path[:0] = {paths!r}
 hooks = []
+restores = []
 if {runtime!r}:
     runtime = types.ModuleType("snapshot_restore_py")
     runtime.register_before_snapshot = lambda hook, *args: hooks.append((hook, args))
+    runtime.register_after_restore = lambda hook, *args: restores.append((hook, args))
     sys.modules["snapshot_restore_py"] = runtime
 connections = []
 socket.socket.connect = lambda self, address: connections.append(address)
@@ -35,10 +37,18 @@ getattr(importlib.import_module(module), attribute)
 before = sorted(m for m in {watched!r} if m in sys.modules)
 for hook, args in hooks:
     hook(*args)
+import random
+snapshot_state = random.getstate()
+random.setstate(snapshot_state)
+for hook, args in restores:
+    hook(*args)
+reseeded = random.getstate() != snapshot_state
 from conduit import auth, storage
 from conduit.users import identity
 print(json.dumps({{
     "hooks": len(hooks),
+    "restore_hooks": len(restores),
+    "reseeded": reseeded,
     "before": before,
     "after": sorted(m for m in {watched!r} if m in sys.modules),
     "dynamodb_client": storage._shared is not None,
@@ -96,6 +106,13 @@ def test_every_route_registers_one_hook_that_makes_no_network_call(route: str) -
     assert result["connections"] == []
 
 
+def test_after_a_restore_the_random_state_is_reseeded_so_retry_jitter_differs() -> None:
+    result = before_snapshot("GetArticle")
+
+    assert result["restore_hooks"] == 1
+    assert result["reseeded"] is True
+
+
 def test_before_the_snapshot_every_route_has_its_dynamodb_client() -> None:
     assert before_snapshot("ListTags")["dynamodb_client"] is True
 
@@ -110,11 +127,10 @@ def test_before_the_snapshot_a_route_that_calls_cognito_has_its_client() -> None
     assert before_snapshot("GetArticle")["cognito_client"] is False
 
 
-def test_before_the_snapshot_a_route_that_takes_a_body_has_its_request_models_loaded() -> None:
+def test_a_route_that_takes_a_body_has_its_request_models_in_the_snapshot_from_init() -> None:
     result = before_snapshot("CreateArticle")
 
-    assert result["before"] == []
-    assert result["after"] == sorted(WATCHED)
+    assert result["before"] == result["after"] == ["conduit.articles.models"]
 
 
 def test_a_route_that_takes_no_body_never_loads_the_request_models() -> None:

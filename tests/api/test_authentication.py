@@ -17,7 +17,7 @@ import jwt
 import pytest
 
 from conduit import settings
-from conduit.resources import USER_POOL
+from conduit.resources import JWKS_URL_ENV_VAR, USER_POOL
 from tests.api.conftest import Api
 
 
@@ -462,6 +462,42 @@ def test_unknown_key_ids_fetch_the_keys_at_most_once_in_a_while(api: Api, jake: 
         fetches += jwks_fetches(api)
 
     assert len(fetches) == 1
+
+
+def test_a_key_that_cannot_be_fetched_is_a_503_with_retry_after_not_a_401(
+    api: Api, jake: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The pool rotated its keys and its JWKS cannot be read right now: the token may be good.
+    monkeypatch.setenv(JWKS_URL_ENV_VAR, "http://127.0.0.1:1/.well-known/jwks.json")
+    ship(monkeypatch, another_key_set()[1])
+
+    response = api.request("GET", "/api/user", token=jake["token"])
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    assert response.json == {"errors": {"server": ["is busy; try again shortly"]}}
+
+
+def test_after_a_failed_fetch_unknown_key_ids_wait_before_fetching_again(
+    api: Api, jake: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conduit import auth
+
+    monkeypatch.setenv(JWKS_URL_ENV_VAR, "http://127.0.0.1:1/.well-known/jwks.json")
+    ship(monkeypatch, another_key_set()[1])
+    attempts: list[str] = []
+    failing = auth._fetch
+
+    def counted() -> dict[str, Any]:
+        attempts.append("fetch")
+        return failing()
+
+    monkeypatch.setattr(auth, "_fetch", counted)
+
+    statuses = [api.request("GET", "/api/user", token=jake["token"]).status_code for _ in range(3)]
+
+    assert statuses == [503, 503, 503]
+    assert attempts == ["fetch"]
 
 
 def test_unusable_shipped_keys_are_a_500_not_a_401(

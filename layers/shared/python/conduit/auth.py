@@ -34,14 +34,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from conduit import settings
-from conduit.errors import ConfigurationError, Unauthorized
+from conduit.errors import ConfigurationError, ServiceUnavailable, Unauthorized
 from conduit.routes import Auth
 
 _SCHEMES = ("token", "bearer")  # the spec says `Token`; OAuth clients send `Bearer`
 _LEEWAY_SECONDS = 5
 _FETCH_TIMEOUT_SECONDS = 3
-#: An unknown key id fetches the JWKS again only this long after the last fetch.
+#: An unknown key id fetches the JWKS again only this long after the last fetch...
 _REFETCH_AFTER_SECONDS = 300
+#: ...or this long after a fetch that failed: meanwhile such tokens are answered 503, not 401
+#: (the key may well be the pool's), and a flood of made-up key ids cannot fetch per request.
+_REFETCH_AFTER_FAILURE_SECONDS = 10
 _MAX_JWKS_BYTES = 64 * 1024
 #: Cognito's access tokens are about 1 KB; API Gateway allows 10 KB of headers in all.
 MAX_TOKEN_CHARS = 8 * 1024
@@ -159,11 +162,12 @@ class _SigningKeys:
     def __init__(self) -> None:
         self._keys: dict[str, PublicKey] | None = None
         self._fetched_at: float | None = None
+        self._failed_at: float | None = None
         self._lock = threading.Lock()
 
     def reset(self) -> None:
         with self._lock:
-            self._keys, self._fetched_at = None, None
+            self._keys, self._fetched_at, self._failed_at = None, None, None
 
     def loaded(self) -> dict[str, PublicKey]:
         return self._keys if self._keys is not None else self._shipped()
@@ -173,11 +177,22 @@ class _SigningKeys:
         if kid in keys:
             return keys[kid]
         with self._lock:
-            due = self._fetched_at is None or time.monotonic() - self._fetched_at >= _REFETCH_AFTER_SECONDS
-            if due and kid not in (self._keys or {}):
-                self._keys = {**(self._keys or {}), **_fetch()}
-                self._fetched_at = time.monotonic()
-            return (self._keys or {}).get(kid)
+            now = time.monotonic()
+            if kid in (self._keys or {}):
+                return (self._keys or {})[kid]
+            if self._failed_at is not None:
+                if now - self._failed_at < _REFETCH_AFTER_FAILURE_SECONDS:
+                    raise ServiceUnavailable()
+            elif self._fetched_at is not None and now - self._fetched_at < _REFETCH_AFTER_SECONDS:
+                return None
+            try:
+                fetched = _fetch()
+            except KeysUnavailable:
+                self._failed_at = now
+                raise ServiceUnavailable() from None
+            self._keys = {**(self._keys or {}), **fetched}
+            self._fetched_at, self._failed_at = now, None
+            return self._keys.get(kid)
 
     def _shipped(self) -> dict[str, PublicKey]:
         shipped = settings.user_pool().shipped_keys
@@ -191,16 +206,25 @@ class _SigningKeys:
             return self._keys
 
 
+class KeysUnavailable(Exception):
+    """The pool's JWKS could not be read (network, Cognito, or not a JWKS): logged, then a 503."""
+
+
 def _fetch() -> dict[str, PublicKey]:
     """The pool's current keys from its JWKS URL (only for a key id the shipped set lacks)."""
     from urllib.request import urlopen
+
+    # Here, not at import: the local stack imports this module (shippable_key_set) before it
+    # has provisioned the settings the functions' logger reads when it is made.
+    from conduit.observability import logger
 
     url = settings.user_pool().jwks_url
     try:
         with urlopen(url, timeout=_FETCH_TIMEOUT_SECONDS) as response:  # our pool's https URL
             return parse_key_set(response.read(_MAX_JWKS_BYTES))
     except (OSError, ValueError) as error:
-        raise RuntimeError("cannot fetch the user pool's signing keys") from error
+        logger.warning("cannot fetch the user pool's signing keys", extra={"url": url, "error": str(error)})
+        raise KeysUnavailable(url) from error
 
 
 _signing_keys = _SigningKeys()

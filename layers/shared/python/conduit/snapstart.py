@@ -5,9 +5,9 @@ With SnapStart, init runs once, when a version is published, and each cold start
 snapshot taken after it. What init leaves to the first request (bench/coldstart.py lists it) would
 then be paid again by the first request of every restored environment; the hook registered here
 does it before the snapshot instead: the DynamoDB client (and Cognito's, for the routes that call
-it), the shipped signing keys, and for routes that may take a body, the request models (and
-the validation library under them). It makes no AWS call: a connection opened now would be
-stale after a restore.
+it) and the shipped signing keys. The request models need nothing: the views that parse a body
+import them at init, so they are in the snapshot already. It makes no AWS call: a connection
+opened now would be stale after a restore.
 
 `snapshot_restore_py` comes with Lambda's Python runtimes (3.12 and later) and exists nowhere
 else: without it (locally, in the tests and the bench) nothing is registered.
@@ -17,18 +17,26 @@ from __future__ import annotations
 
 from conduit.routes import Route, UserPoolGrant, verifies_tokens
 
-#: Methods whose routes may parse a request body (conduit.api.parsing).
-_BODY_METHODS = ("POST", "PUT")
-
 
 def prepare(route: Route) -> bool:
-    """Register `warm` to run before the snapshot, where Lambda's runtime offers it."""
+    """Register `warm` to run before the snapshot and `reseed` after each restore, where
+    Lambda's runtime offers it."""
     try:
-        from snapshot_restore_py import register_before_snapshot
+        from snapshot_restore_py import register_after_restore, register_before_snapshot
     except ImportError:
         return False
     register_before_snapshot(warm, route)
+    register_after_restore(reseed)
     return True
+
+
+def reseed() -> None:
+    """Every environment restored from one snapshot starts with the same `random` state, so
+    botocore's retry jitter would send their retries in step, against the point of jitter:
+    AWS's guidance for SnapStart is to reseed after a restore (ids come from os.urandom)."""
+    import random
+
+    random.seed()
 
 
 def warm(route: Route) -> None:
@@ -42,20 +50,3 @@ def warm(route: Route) -> None:
         identity._client()  # the Cognito client, made once per container like the DynamoDB one
     if verifies_tokens(route):
         auth.load_shipped_keys()
-    if route.method in _BODY_METHODS:
-        _import_request_models()
-
-
-def _import_request_models() -> None:
-    """`conduit.api.parsing` and every `conduit.<area>.models`, as the views import them."""
-    import importlib
-    import importlib.util
-    import pkgutil
-
-    import conduit
-
-    importlib.import_module("conduit.api.parsing")
-    for area in pkgutil.iter_modules(conduit.__path__):
-        name = f"conduit.{area.name}.models"
-        if area.ispkg and importlib.util.find_spec(name) is not None:
-            importlib.import_module(name)
