@@ -97,8 +97,11 @@ class _TokenLedger:
         if token is None:
             return None
         now = time.monotonic()
-        for stale in [t for t, (at, _, _) in self._answers.items() if now - at > self.WINDOW_SECONDS]:
-            del self._answers[stale]
+        while self._answers:  # oldest first: a token is remembered once, in time order
+            oldest = next(iter(self._answers))
+            if now - self._answers[oldest][0] <= self.WINDOW_SECONDS:
+                break
+            del self._answers[oldest]
         if token not in self._answers:
             return None
         _, first_payload, answer = self._answers[token]
@@ -113,6 +116,7 @@ class _TokenLedger:
     def remember(self, request: bytes, answer: _Answer) -> None:
         token, payload = self._payload(request)
         if token is not None and answer.status.startswith("200"):
+            self._answers.pop(token, None)  # keep the ledger in time order
             self._answers[token] = (time.monotonic(), payload, answer)
 
     def clear(self) -> None:

@@ -4,13 +4,15 @@ Two of moto's shortcuts make every request slower as a table grows, so tests tha
 realistic data (a feed of a thousand authors) would take many minutes. The semantics stay
 moto's; only the amount of work changes.
 
-Query on a table's own key: moto sorts every item of the table and keeps those of the asked
-partition. Here the query sees only that partition (GSI queries are left as they are).
+Query: moto sorts every item of the table and keeps those of the asked partition. Here a query
+on the table's key sees only that partition, and one on an index only the items whose index
+key matches, in the order moto's sort would have given them.
 
 TransactWriteItems: moto keeps a transaction atomic by deep-copying every table the
 transaction touches, once per item, and putting the copies back if an item fails. Only the
-items a transaction names can change, so the snapshot here copies the table's containers
-(references) and deep-copies only those items; the stream shard is not copied. Requests reach
+items a transaction names can change, so the snapshot here shares the table's partitions,
+copies those the transaction's items are in and deep-copies only those items; the stream shard
+is not copied. Requests reach
 moto one at a time (see `local.emulator`), so nothing else changes a table meanwhile.
 
 moto puts a failed transaction's copies back by replacing the table objects, while every
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 _installed = False
@@ -44,29 +46,70 @@ def install() -> None:
 
 
 def _install_partition_queries() -> None:
+    from moto.dynamodb.models.dynamo_type import Item
     from moto.dynamodb.models.table import Table
 
     original: Callable[..., Any] = Table.query
+    original_all_items: Callable[[Table], list[Item]] = Table.all_items
     index_name_position = 7  # after hash_key: range_comparison ... projection_expressions
 
     def query(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
-        index_name = args[index_name_position - 1] if len(args) >= index_name_position else None
-        if kwargs.get("index_name") or index_name or hash_key is None:
+        index_name = kwargs.get("index_name") or (
+            args[index_name_position - 1] if len(args) >= index_name_position else None
+        )
+        if index_name:
+            conditions = kwargs.get("hash_key_conditions") or []
+
+            def matching() -> list[Item]:
+                """The items in the asked index partition, in the table's order (moto sorts
+                them all, then keeps these)."""
+                return sorted(
+                    (
+                        item
+                        for item in _items(self)
+                        if all(_has(item, name, value) for name, value in conditions)
+                    ),
+                    key=_table_order,
+                )
+
+            items_of: Callable[[], list[Item]] = matching if conditions else lambda: original_all_items(self)
+        elif hash_key is None:
             return original(self, hash_key, *args, **kwargs)
-        partition = self.items.get(hash_key)
-        if partition is None:
-            items = []
-        elif isinstance(partition, dict):
-            items = sorted(partition.values(), key=lambda item: item.range_key)
         else:
-            items = [partition]
-        self.all_items = lambda: items  # type: ignore[method-assign]
+            partition = self.items.get(hash_key)
+            if partition is None:
+                items: list[Any] = []
+            elif isinstance(partition, dict):
+                items = sorted(partition.values(), key=lambda item: item.range_key)
+            else:
+                items = [partition]
+            items_of = lambda: items  # noqa: E731
+        self.all_items = items_of  # type: ignore[method-assign]
         try:
             return original(self, hash_key, *args, **kwargs)
         finally:
             del self.all_items
 
     Table.query = query  # type: ignore[method-assign]
+
+
+def _has(item: Any, name: str, value: Any) -> bool:
+    """Whether the item's attribute is the value (moto's DynamoType cannot be compared with None)."""
+    mine = item.attrs.get(name)
+    return mine is not None and bool(mine == value)
+
+
+def _table_order(item: Any) -> Any:
+    """The sort key of moto's `Table.all_items`."""
+    return (item.hash_key, item.range_key) if item.range_key else item.hash_key
+
+
+def _items(table: Any) -> Iterator[Any]:
+    for partition in table.items.values():
+        if isinstance(partition, dict):
+            yield from partition.values()
+        else:
+            yield partition
 
 
 def _install_cheap_rollback() -> None:
@@ -87,9 +130,9 @@ def _install_cheap_rollback() -> None:
 
     def snapshot(table: Table, addressed: set[_Key]) -> Table:
         clone = copy.copy(table)
-        clone.items = defaultdict(dict)
-        for hash_key, value in table.items.items():
-            clone.items[hash_key] = dict(value) if isinstance(value, dict) else value
+        # The partitions by reference (a dict's copy reuses its keys' hashes, so this is cheap
+        # however large the table); those an item of the transaction is in are copied below.
+        clone.items = defaultdict(dict, table.items)
         for key in addressed:
             attributes = dict(key)
             if table.hash_key_attr not in attributes:
@@ -102,6 +145,9 @@ def _install_cheap_rollback() -> None:
             )
             if table.range_key_attr and range_value is None:
                 continue
+            partition = table.items.get(hash_value)
+            if range_value is not None and partition is not None and clone.items[hash_value] is partition:
+                clone.items[hash_value] = dict(partition)  # a Put may add an item to it or replace one
             item = table.get_item(hash_value, range_value)
             if item is None:
                 continue

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,6 +52,9 @@ def server() -> Iterator[tuple[str, subprocess.Popen[str]]]:
         if "Conduit API on" in line:
             break
         assert process.poll() is None, f"dev server exited: {line}"
+    # Read what it prints from here on, as a terminal would: a pipe nobody reads fills up with
+    # its log lines (64 KB), and the server then blocks in its next print (Ctrl-C included).
+    threading.Thread(target=process.stdout.read, name="dev-server-output", daemon=True).start()
     yield f"http://127.0.0.1:{port}/api", process
     if process.poll() is None:
         process.kill()

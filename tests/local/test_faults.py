@@ -17,7 +17,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError
 
 from conduit import settings
-from conduit.resources import ARTICLES, USERS
+from conduit.resources import ARTICLES, LISTINGS, USERS
 from local.emulator import WEATHER_PATH, CallLog, Emulator
 from local.faults import Kind
 
@@ -146,3 +146,41 @@ def test_a_failed_transaction_leaves_the_table_stream_readable(dynamodb: Any, aw
     records = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
 
     assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in records] == ["before", "after"]
+
+
+def test_a_failed_transaction_leaves_every_item_of_its_partitions_as_it_was(
+    dynamodb: Any, aws: CallLog
+) -> None:
+    """The rollback copies only the partitions a transaction is in (local.moto_speedups): an
+    item it changed, an item it added beside others, and their neighbours all come back."""
+    table = settings.table_name(LISTINGS)
+    for sk in ("a", "b"):
+        dynamodb.put_item(TableName=table, Item={"list": {"S": "list"}, "sk": {"S": sk}, "n": {"N": "1"}})
+    failing = [
+        {
+            "Update": {
+                "TableName": table,
+                "Key": {"list": {"S": "list"}, "sk": {"S": "a"}},
+                "UpdateExpression": "SET n = :two",
+                "ExpressionAttributeValues": {":two": {"N": "2"}},
+            }
+        },
+        {"Put": {"TableName": table, "Item": {"list": {"S": "list"}, "sk": {"S": "c"}}}},
+        {
+            "Put": {
+                "TableName": table,
+                "Item": {"list": {"S": "list"}, "sk": {"S": "b"}},
+                "ConditionExpression": "attribute_not_exists(sk)",
+            }
+        },
+    ]
+    with pytest.raises(ClientError):
+        dynamodb.transact_write_items(TransactItems=failing)
+
+    items = dynamodb.query(
+        TableName=table,
+        KeyConditionExpression="#l = :pk",
+        ExpressionAttributeNames={"#l": "list"},
+        ExpressionAttributeValues={":pk": {"S": "list"}},
+    )["Items"]
+    assert [(i["sk"]["S"], i["n"]["N"]) for i in items] == [("a", "1"), ("b", "1")]
