@@ -151,7 +151,7 @@ _PIECES = {
     "dynamodb_client": "the DynamoDB client (one, shared by every model: `conduit.storage`)",
     "cognito_client": "the Cognito client (the users functions that call Cognito)",
     "token_check": "the token check: shipped keys read, one RS256 signature, the claims (`conduit.auth`)",
-    "request_models": "the request models and their validator (the functions that parse a body)",
+    "request_body": "one body parsed by its request model (the models themselves are imported at init)",
     "pyjwt_token_check": "for comparison, not shipped: the same check with PyJWT and cryptography",
 }
 
@@ -175,7 +175,7 @@ def gap_of(f: dict[str, Any], floor: dict[str, Any], pieces: dict[str, float]) -
     parts = {
         "imports": f["init_ms"] + pieces.get("dynamodb_client", 0.0) - floor["init_ms"],
         "token_check": pieces.get("token_check", 0.0) if f["signed_in"] else 0.0,
-        "request_models": pieces.get("request_models", 0.0) if f["parses_body"] else 0.0,
+        "request_body": pieces.get("request_body", 0.0) if f["parses_body"] else 0.0,
         "cognito_client": pieces.get("cognito_client", 0.0) if f"{COGNITO}_calls" in f["aws"] else 0.0,
         "aws_calls": sum(v for k, v in f["aws"].items() if k.endswith("_ms")) - floor["request_ms"],
     }
@@ -189,7 +189,7 @@ def _gaps(whole: dict[str, Any], pieces: dict[str, float], missed: list[str]) ->
         gap = gap_of(whole["functions"][name], whole["floor"], pieces)
         rows.append([name, *(round(v, 1) for v in gap.values())])
     header = ["function", "over the floor ms", "imports beyond boto3 + client", "token check"]
-    header += ["request models", "Cognito client", "AWS calls beyond one GetItem", "other (by difference)"]
+    header += ["request body", "Cognito client", "AWS calls beyond one GetItem", "other (by difference)"]
     return "\n".join(
         [
             _p("""Where the time over the floor goes, for each function that misses its target

@@ -93,7 +93,7 @@ def figures(**overrides: object) -> dict[str, object]:
 
 
 def cold_start_results(functions: dict[str, dict[str, object]]) -> dict[str, object]:
-    pieces = {"dynamodb_client": 80.0, "token_check": 1.0, "request_models": 70.0, "cognito_client": 75.0}
+    pieces = {"dynamodb_client": 80.0, "token_check": 1.0, "request_body": 70.0, "cognito_client": 75.0}
     reference = {"init_ms": 300.0, "request_ms": 20.0, "total_ms": 320.0, "ratio": 1.52, "cpu_ratio": 1.6}
     without = {"floor_ms": 200.0, "functions": {n: {"median_ms": 1.0, "ratio": 1.0} for n in functions}}
     return {
@@ -151,21 +151,19 @@ def test_the_report_says_when_every_function_meets_its_target_and_the_worker_has
 
 
 def test_a_functions_gap_counts_only_the_pieces_its_request_runs():
-    gap = report.gap_of(
-        figures(), FLOOR, {"dynamodb_client": 80.0, "token_check": 1.0, "request_models": 70.0}
-    )
+    gap = report.gap_of(figures(), FLOOR, {"dynamodb_client": 80.0, "token_check": 1.0, "request_body": 70.0})
 
     assert gap["total"] == 100.0
     assert gap["imports"] == 70.0  # 190 + 80 (the client, made at the first request) - 200
     assert gap["token_check"] == 1.0
-    assert gap["request_models"] == 0.0  # no body
+    assert gap["request_body"] == 0.0  # no body
     assert gap["cognito_client"] == 0.0  # no Cognito call
     assert gap["aws_calls"] == 20.0  # 30 ms of calls against the floor's one GetItem, 10 ms
     assert gap["other"] == pytest.approx(100.0 - 70.0 - 1.0 - 20.0)
 
 
 def test_an_anonymous_request_pays_no_token_check_and_a_body_pays_the_models():
-    pieces = {"token_check": 1.0, "request_models": 70.0, "cognito_client": 75.0}
+    pieces = {"token_check": 1.0, "request_body": 70.0, "cognito_client": 75.0}
     anonymous = report.gap_of(figures(signed_in=False), FLOOR, pieces)
     body = report.gap_of(
         figures(
@@ -176,7 +174,7 @@ def test_an_anonymous_request_pays_no_token_check_and_a_body_pays_the_models():
     )
 
     assert anonymous["token_check"] == 0.0
-    assert (body["request_models"], body["cognito_client"]) == (70.0, 75.0)
+    assert (body["request_body"], body["cognito_client"]) == (70.0, 75.0)
 
 
 def test_the_logged_aws_tally_is_read_from_the_request_handled_line():
