@@ -45,6 +45,19 @@ def fans(api: Api, count: int) -> list[str]:
     return [str(api.register(f"fan{n}")["token"]) for n in range(count)]
 
 
+def celebrities_with_fans(api: Api) -> tuple[list[str], list[str]]:
+    """One celebrity more than a reader pulls, each followed by the same fans (their tokens) and
+    with one article."""
+    celebrities = [f"celeb{n}" for n in range(PULLED_CELEBRITIES_MAX + 1)]
+    tokens = {name: str(api.register(name)["token"]) for name in celebrities}
+    readers = fans(api, CELEBRITY_FOLLOWERS)
+    for name in celebrities:
+        for reader in readers:
+            follow(api, reader, name)
+        publish(api, tokens[name], title=f"By {name}")
+    return celebrities, readers
+
+
 def test_an_author_below_the_threshold_is_pushed_to_every_followers_feed(api: Api) -> None:
     jake = api.register("jake")["token"]
     readers = fans(api, CELEBRITY_FOLLOWERS - 1)
@@ -131,13 +144,7 @@ def test_pushed_and_pulled_articles_merge_newest_first_by_offset_and_by_cursor(a
 
 
 def test_a_reader_pulls_a_few_celebrities_and_is_pushed_the_rest(api: Api) -> None:
-    celebrities = [f"celeb{n}" for n in range(PULLED_CELEBRITIES_MAX + 1)]
-    tokens = {name: str(api.register(name)["token"]) for name in celebrities}
-    readers = fans(api, CELEBRITY_FOLLOWERS)
-    for name in celebrities:
-        for reader in readers:
-            follow(api, reader, name)
-        publish(api, tokens[name], title=f"By {name}")
+    celebrities, readers = celebrities_with_fans(api)
 
     for reader in readers:
         result = feed(api, reader)
@@ -148,13 +155,7 @@ def test_a_reader_pulls_a_few_celebrities_and_is_pushed_the_rest(api: Api) -> No
 
 
 def test_a_feed_page_costs_the_same_beyond_the_celebrities_it_pulls(api: Api) -> None:
-    celebrities = [f"celeb{n}" for n in range(PULLED_CELEBRITIES_MAX + 1)]
-    tokens = {name: str(api.register(name)["token"]) for name in celebrities}
-    readers = fans(api, CELEBRITY_FOLLOWERS)
-    for name in celebrities:
-        for reader in readers:
-            follow(api, reader, name)
-        publish(api, tokens[name], title=f"By {name}")
+    celebrities, _ = celebrities_with_fans(api)
     costs = []
     for followed in (PULLED_CELEBRITIES_MAX, PULLED_CELEBRITIES_MAX + 1):
         reader = str(api.register(f"reader{followed}")["token"])
