@@ -27,10 +27,13 @@ from typing import Any
 
 from pynamodb.connection import Connection, TableConnection
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from conduit import aws_calls, retries, settings
+from conduit.cards import Author
 from conduit.resources import Table
 
 #: HTTP connections of the shared client (PynamoDB's default): enough for `together`.
@@ -111,6 +114,31 @@ class Record(Model):
         if table_connection.connection._client is not shared:
             table_connection.connection._client = shared
         return table_connection
+
+
+def copied_author(record: Any, user_id: str) -> Author:
+    """The author card an item carries a copy of (its `author_name`, `author_bio`,
+    `author_image` and `author_version` attributes: articles, list entries, comments)."""
+    return Author(
+        user_id,
+        str(record.author_name),
+        record.author_bio,
+        record.author_image,
+        int(record.author_version or 0),
+    )
+
+
+def author_copy_update(model: Any, author: Author) -> tuple[list[Action], Condition]:
+    """The actions that put `author`'s card on an item of `model` carrying a copy of it, and the
+    condition that refuses it when the copy is as new or newer (a repeat, a late record)."""
+    actions: list[Action] = [
+        model.author_name.set(author.username),
+        model.author_version.set(author.version),
+        model.author_bio.set(author.bio) if author.bio is not None else model.author_bio.remove(),
+        model.author_image.set(author.image) if author.image is not None else model.author_image.remove(),
+    ]
+    newer: Condition = model.author_version.does_not_exist() | (model.author_version < author.version)
+    return actions, newer
 
 
 def retried(error: Exception) -> bool:

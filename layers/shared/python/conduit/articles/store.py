@@ -23,7 +23,7 @@ from pynamodb.transactions import TransactWrite
 
 from conduit.cards import Author, Card
 from conduit.resources import ARTICLES
-from conduit.storage import Record, conflicted, table_meta, transact
+from conduit.storage import Record, author_copy_update, conflicted, table_meta, transact
 
 _ARTICLE = "ARTICLE#"
 _SLUG = "SLUG#"
@@ -126,7 +126,7 @@ def article_of(image: Mapping[str, Any]) -> Article:
 def _to_record(article: Article) -> ArticleRecord:
     author = article.author
     return ArticleRecord(
-        pk=_ARTICLE + article.article_id,
+        pk=_article_key(article.article_id),
         article_id=article.article_id,
         slug=article.slug,
         title=article.title,
@@ -149,7 +149,7 @@ def record_attributes(article: Article) -> dict[str, Any]:
     return dict(_to_record(article).serialize())
 
 
-def article_key(article_id: str) -> str:
+def _article_key(article_id: str) -> str:
     return _ARTICLE + article_id
 
 
@@ -180,7 +180,7 @@ def id_of_slug(slug: str) -> str | None:
 def get(article_id: str) -> Article | None:
     """The article without its body (see `body_of`)."""
     try:
-        return _to_article(ArticleRecord.get(_ARTICLE + article_id, consistent_read=True))
+        return _to_article(ArticleRecord.get(_article_key(article_id), consistent_read=True))
     except ArticleRecord.DoesNotExist:
         return None
 
@@ -200,7 +200,7 @@ def get_by_slug(slug: str) -> Article | None:
 
 def get_many(article_ids: Iterable[str]) -> dict[str, Article]:
     """The articles that exist among `article_ids`, without their bodies (one BatchGetItem)."""
-    keys = [_ARTICLE + article_id for article_id in dict.fromkeys(article_ids)]
+    keys = [_article_key(article_id) for article_id in dict.fromkeys(article_ids)]
     return {r.article_id: _to_article(r) for r in ArticleRecord.batch_get(keys)} if keys else {}
 
 
@@ -263,7 +263,7 @@ def update(before: Article, after: Article) -> None:
     new_body = after.body if after.body is not None and after.body != before.body else None
     if after.slug == before.slug and new_body is None:
         try:
-            ArticleRecord(pk=_ARTICLE + after.article_id).update(actions=actions, condition=condition)
+            ArticleRecord(pk=_article_key(after.article_id)).update(actions=actions, condition=condition)
         except UpdateError as error:
             if _condition_failed(error):
                 raise ConcurrentChange(after.article_id) from error
@@ -272,7 +272,7 @@ def update(before: Article, after: Article) -> None:
 
     def write(transaction: TransactWrite) -> None:
         transaction.update(
-            ArticleRecord(pk=_ARTICLE + after.article_id), actions=actions, condition=condition
+            ArticleRecord(pk=_article_key(after.article_id)), actions=actions, condition=condition
         )
         if new_body is not None:
             transaction.save(body_record(after.article_id, new_body))
@@ -309,7 +309,7 @@ def delete(article: Article, also: Also | None = None) -> None:
 
 def _guarded_update(article_id: str, actions: list[Action], condition: Any) -> bool:
     try:
-        ArticleRecord(pk=_ARTICLE + article_id).update(
+        ArticleRecord(pk=_article_key(article_id)).update(
             actions=actions, condition=ArticleRecord.pk.exists() & condition
         )
     except UpdateError as error:
@@ -336,19 +336,8 @@ def set_favorites_count(article_id: str, count: int, count_version: int) -> bool
 def set_author(article_id: str, author: Author) -> bool:
     """Show the author's card as of their profile's `version` (a repeat, or an older card, is
     refused by the condition)."""
-    older = ArticleRecord.author_version.does_not_exist() | (ArticleRecord.author_version < author.version)
-    actions: list[Action] = [
-        ArticleRecord.author_name.set(author.username),
-        ArticleRecord.author_version.set(author.version),
-        ArticleRecord.version.add(1),
-        ArticleRecord.author_bio.set(author.bio)
-        if author.bio is not None
-        else ArticleRecord.author_bio.remove(),
-        ArticleRecord.author_image.set(author.image)
-        if author.image is not None
-        else ArticleRecord.author_image.remove(),
-    ]
-    return _guarded_update(article_id, actions, older)
+    actions, older = author_copy_update(ArticleRecord, author)
+    return _guarded_update(article_id, [*actions, ArticleRecord.version.add(1)], older)
 
 
 def reserve_comment_ids(article_id: str, count: int) -> range | None:
@@ -356,7 +345,7 @@ def reserve_comment_ids(article_id: str, count: int) -> range | None:
 
     A repeat (a retried call whose reply was lost) takes another block: the first one is never
     used, so ids may skip but are never handed out twice."""
-    record = ArticleRecord(pk=_ARTICLE + article_id)
+    record = ArticleRecord(pk=_article_key(article_id))
     try:
         record.update(actions=[ArticleRecord.comment_seq.add(count)], condition=ArticleRecord.pk.exists())
     except UpdateError as error:

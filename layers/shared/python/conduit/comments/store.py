@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
-from pynamodb.expressions.update import Action
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from conduit.cards import Author
 from conduit.resources import COMMENTS, SHARDING
-from conduit.storage import Record, each, retried, share, table_meta
+from conduit.storage import Record, author_copy_update, copied_author, each, retried, share, table_meta
 
 #: An article's comments are read newest first; beyond this many only the newest are shown.
 MAX_LISTED = 100
@@ -76,17 +75,10 @@ def _threads(article_id: str) -> list[str]:
 
 
 def _to_comment(record: CommentRecord) -> Comment:
-    author = Author(
-        record.author_id,
-        record.author_name,
-        record.author_bio,
-        record.author_image,
-        int(record.author_version or 0),
-    )
     return Comment(
         article_id=record.article_id,
         comment_id=int(record.comment_id),
-        author=author,
+        author=copied_author(record, record.author_id),
         body=record.body,
         created_at=record.created_at,
         updated_at=record.updated_at,
@@ -218,19 +210,7 @@ def set_author(keys: Iterable[tuple[str, int]], author: Author) -> None:
     record) is refused by the condition."""
 
     def update(key: tuple[str, int]) -> None:
-        actions: list[Action] = [
-            CommentRecord.author_name.set(author.username),
-            CommentRecord.author_version.set(author.version),
-            CommentRecord.author_bio.set(author.bio)
-            if author.bio is not None
-            else CommentRecord.author_bio.remove(),
-            CommentRecord.author_image.set(author.image)
-            if author.image is not None
-            else CommentRecord.author_image.remove(),
-        ]
-        older = CommentRecord.author_version.does_not_exist() | (
-            CommentRecord.author_version < author.version
-        )
+        actions, older = author_copy_update(CommentRecord, author)
         try:
             CommentRecord(*key).update(actions=actions, condition=CommentRecord.thread.exists() & older)
         except UpdateError as error:

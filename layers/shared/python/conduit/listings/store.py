@@ -33,13 +33,14 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.transactions import TransactWrite
 
-from conduit.cards import Author, Card, Placement
+from conduit.cards import Card, Placement
 from conduit.errors import ValidationFailed
 from conduit.resources import LISTINGS, PULLED_CELEBRITIES_MAX, SHARDING, shard_of
 from conduit.storage import (
     Record,
     commit_once,
     conflicted,
+    copied_author,
     each,
     retried,
     share,
@@ -206,20 +207,13 @@ def _card(item: ListingItem) -> Card | None:
     if item.title is None:
         return None  # a reference
     placement = _placement(item)
-    author = Author(
-        placement.author_id,
-        str(item.author_name),
-        item.author_bio,
-        item.author_image,
-        int(item.author_version or 0),
-    )
     return Card(
         article_id=placement.article_id,
         slug=str(item.slug),
         title=str(item.title),
         description=str(item.description),
         tags=tuple(str(tag) for tag in item.tag_list or ()),
-        author=author,
+        author=copied_author(item, placement.author_id),
         created_at=placement.created_at,
         updated_at=str(item.updated_at),
         favorites_count=int(item.favorites_count or 0),
