@@ -206,33 +206,33 @@ def retried(api: Api, method: str, path: str, body: Any = None, token: str | Non
     return send_with_retries(once, method, tries=TRIES)
 
 
-def test_a_put_sent_again_and_again_in_bad_weather_sets_the_same_article(api: Api, weather: Weather) -> None:
-    token = retried(
-        api, "POST", "/api/users", {"user": {"username": "jake", "email": "j@x.io", "password": PASSWORD}}
-    )
-    jake = token.body["user"]["token"]
-    slug = retried(
-        api, "POST", "/api/articles", {"article": {"title": "T", "description": "d", "body": "b"}}, jake
-    )
-    change = {"article": {"body": "changed", "description": "new"}}
-
-    answers = [
-        retried(api, "PUT", f"/api/articles/{slug.body['article']['slug']}", change, jake) for _ in range(3)
-    ]
-
-    assert [a.status for a in answers] == [200, 200, 200]
-    assert len({(a.body["article"]["body"], a.body["article"]["description"]) for a in answers}) == 1
-
-
-def test_a_delete_sent_again_in_bad_weather_leaves_the_comment_gone(api: Api, weather: Weather) -> None:
+def author_with_article(api: Api) -> tuple[str, str]:
+    """Jake, registered and with one article, in bad weather: his token and its slug."""
     jake = retried(
         api, "POST", "/api/users", {"user": {"username": "jake", "email": "j@x.io", "password": PASSWORD}}
     )
-    token = jake.body["user"]["token"]
-    slug = retried(
+    token = str(jake.body["user"]["token"])
+    article = retried(
         api, "POST", "/api/articles", {"article": {"title": "T", "description": "d", "body": "b"}}, token
     )
-    path = f"/api/articles/{slug.body['article']['slug']}/comments"
+    return token, str(article.body["article"]["slug"])
+
+
+def test_a_put_sent_again_and_again_in_bad_weather_sets_the_same_article(api: Api, weather: Weather) -> None:
+    jake, slug = author_with_article(api)
+    change = {"article": {"body": "changed", "description": "new"}}
+
+    answers = [retried(api, "PUT", f"/api/articles/{slug}", change, jake) for _ in range(3)]
+
+    assert [a.status for a in answers] == [200, 200, 200]
+    assert {(a.body["article"]["body"], a.body["article"]["description"]) for a in answers} == {
+        ("changed", "new")
+    }
+
+
+def test_a_delete_sent_again_in_bad_weather_leaves_the_comment_gone(api: Api, weather: Weather) -> None:
+    token, slug = author_with_article(api)
+    path = f"/api/articles/{slug}/comments"
     comment = retried(api, "POST", path, {"comment": {"body": "hi"}}, token).body["comment"]
 
     first = retried(api, "DELETE", f"{path}/{comment['id']}", token=token)
