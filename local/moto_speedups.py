@@ -46,45 +46,31 @@ def install() -> None:
 
 
 def _install_partition_queries() -> None:
-    from moto.dynamodb.models.dynamo_type import Item
     from moto.dynamodb.models.table import Table
 
     original: Callable[..., Any] = Table.query
-    original_all_items: Callable[[Table], list[Item]] = Table.all_items
     index_name_position = 7  # after hash_key: range_comparison ... projection_expressions
 
     def query(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
         index_name = kwargs.get("index_name") or (
             args[index_name_position - 1] if len(args) >= index_name_position else None
         )
-        if index_name:
-            conditions = kwargs.get("hash_key_conditions") or []
-
-            def matching() -> list[Item]:
-                """The items in the asked index partition, in the table's order (moto sorts
-                them all, then keeps these)."""
-                return sorted(
-                    (
-                        item
-                        for item in _items(self)
-                        if all(_has(item, name, value) for name, value in conditions)
-                    ),
-                    key=_table_order,
-                )
-
-            items_of: Callable[[], list[Item]] = matching if conditions else lambda: original_all_items(self)
-        elif hash_key is None:
-            return original(self, hash_key, *args, **kwargs)
-        else:
+        conditions = kwargs.get("hash_key_conditions") or []
+        items: list[Any]
+        if index_name and conditions:  # the index partition's items, in the order moto sorts all
+            matching = (item for item in _items(self) if all(_has(item, n, v) for n, v in conditions))
+            items = sorted(matching, key=_table_order)
+        elif not index_name and hash_key is not None:
             partition = self.items.get(hash_key)
             if partition is None:
-                items: list[Any] = []
+                items = []
             elif isinstance(partition, dict):
                 items = sorted(partition.values(), key=lambda item: item.range_key)
             else:
                 items = [partition]
-            items_of = lambda: items  # noqa: E731
-        self.all_items = items_of  # type: ignore[method-assign]
+        else:
+            return original(self, hash_key, *args, **kwargs)
+        self.all_items = lambda: items  # type: ignore[method-assign]
         try:
             return original(self, hash_key, *args, **kwargs)
         finally:
