@@ -84,13 +84,16 @@ ARTICLES = Table(key="articles", env_var="ARTICLES_TABLE", partition_key=Key("pk
 #: `fav#<user>`, and `feed#<user>`), entries sorted by `<createdAt>#<articleId>`, and one
 #: counter item per list (sort key `~count`, after every entry) holding `total`. A tag's
 #: popularity item (`tag#<tag>` / `~popularity`) carries `popularity`, which puts it in the
-#: sparse `byPopularity` index under one of `POPULARITY_SHARDS` keys.
+#: sparse `byPopularity` index under one of `POPULARITY_SHARDS` keys. `mine#<user>` holds the
+#: user's own changes the stream worker has not carried everywhere yet (`conduit.listings.pending`),
+#: each with a time to live in case the worker never gets to it.
 LISTINGS = Table(
     key="listings",
     env_var="LISTINGS_TABLE",
     partition_key=Key("list"),
     sort_key=Key("sk"),
     indexes=(Index("byPopularity", Key("popularity"), Key("total", KeyType.NUMBER), projection=("tag",)),),
+    ttl_attribute="expires",
 )
 
 #: One item per (user, article) favorite, and each article's `FAVORITE_COUNT_SHARDS` count

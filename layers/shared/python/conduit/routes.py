@@ -91,25 +91,33 @@ class Route:
 
 
 _PROFILE = TableGrant(USERS, ("GetItem",))
+# What a viewer wrote that the worker may not have carried everywhere yet: their pending
+# changes (one Query), and snapshots of a list entry with its counter, and of a favorite's
+# marker with its article's count items (conduit.listings.pending).
+_OWN_CHANGES = (
+    TableGrant(LISTINGS, ("Query", "TransactGetItems", "GetItem")),
+    TableGrant(FAVORITES, ("TransactGetItems", "GetItem")),
+)
 # The viewer's flags on one article: the follow edge and the favorite, by key.
-_FLAGS_BY_KEY = (TableGrant(FOLLOWS, ("GetItem",)), TableGrant(FAVORITES, ("GetItem",)))
+_FLAGS_BY_KEY = (TableGrant(FOLLOWS, ("GetItem",)), TableGrant(FAVORITES, ("GetItem",)), *_OWN_CHANGES)
 # A page: the list's Queries (cards), the viewer's favorites list between the page's ends and
 # follow edges beside it, and by key what those ranges did not cover (and a favorites list's
 # article items).
 _READ_PAGE = (
-    TableGrant(LISTINGS, ("Query",)),
+    TableGrant(LISTINGS, ("Query", "TransactGetItems", "GetItem")),
     TableGrant(FOLLOWS, ("Query", "BatchGetItem")),
-    TableGrant(FAVORITES, ("BatchGetItem",)),
+    TableGrant(FAVORITES, ("BatchGetItem", "TransactGetItems", "GetItem")),
 )
 
 
 def _favorite_grants(*item_actions: str) -> tuple[Grant, ...]:
-    """Favoriting writes the favorite and the caller's `fav#<user>` entry and counter in one
-    transaction, then shows the article."""
+    """Favoriting writes the favorite, the caller's `fav#<user>` entry and counter and their
+    record of the change in one transaction, then shows the article with its count read from
+    its source."""
     return (
         TableGrant(ARTICLES, ("GetItem",)),
-        TableGrant(FAVORITES, ("TransactWriteItems", *item_actions)),
-        TableGrant(LISTINGS, ("UpdateItem", *item_actions)),
+        TableGrant(FAVORITES, ("TransactWriteItems", "TransactGetItems", "GetItem", *item_actions)),
+        TableGrant(LISTINGS, ("UpdateItem", "PutItem", "TransactGetItems", "GetItem", *item_actions)),
         TableGrant(FOLLOWS, ("GetItem",)),
     )
 
@@ -166,6 +174,7 @@ ROUTES: tuple[Route, ...] = (
                 USERS,
                 ("GetItem", "BatchGetItem", "TransactWriteItems", "PutItem", "DeleteItem"),
             ),
+            TableGrant(LISTINGS, ("PutItem",)),  # the user's record of a new card
             UserPoolGrant(
                 USER_POOL,
                 (
@@ -218,7 +227,7 @@ ROUTES: tuple[Route, ...] = (
         path="/api/articles/feed",
         handler="articles.feed.handler",
         auth=Auth.REQUIRED,
-        grants=(TableGrant(LISTINGS, ("Query",)), TableGrant(FAVORITES, ("BatchGetItem",))),
+        grants=_READ_PAGE[:1] + _READ_PAGE[2:],
     ),
     Route(
         name="CreateArticle",
@@ -253,6 +262,7 @@ ROUTES: tuple[Route, ...] = (
                 ARTICLES,
                 ("GetItem", "BatchGetItem", "UpdateItem", "TransactWriteItems", "PutItem", "DeleteItem"),
             ),
+            TableGrant(LISTINGS, ("PutItem",)),  # the author's record of the edit
             *_FLAGS_BY_KEY,
         ),
     ),
@@ -264,7 +274,7 @@ ROUTES: tuple[Route, ...] = (
         auth=Auth.REQUIRED,
         grants=(
             TableGrant(ARTICLES, ("GetItem", "TransactWriteItems", "DeleteItem")),
-            TableGrant(LISTINGS, ("DeleteItem", "UpdateItem")),
+            TableGrant(LISTINGS, ("DeleteItem", "UpdateItem", "PutItem")),
         ),
     ),
     Route(
@@ -384,7 +394,7 @@ WORKERS: tuple[StreamWorker, ...] = (
             ),
             TableGrant(
                 FAVORITES,
-                ("Query", "TransactWriteItems", "UpdateItem", "DeleteItem", "BatchWriteItem"),
+                ("Query", "BatchGetItem", "TransactWriteItems", "UpdateItem", "DeleteItem", "BatchWriteItem"),
                 indexes=("byArticle",),
             ),
             TableGrant(COMMENTS, ("Query", "BatchWriteItem", "UpdateItem"), indexes=("byAuthor",)),

@@ -23,18 +23,20 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 from pynamodb.connection import Connection, TableConnection
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactGetError, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
+from pynamodb.transactions import TransactGet, TransactWrite
 
 from conduit import aws_calls, retries, settings
 from conduit.cards import Author
 from conduit.resources import Table
+
+T = TypeVar("T")
 
 #: HTTP connections of the shared client (PynamoDB's default): enough for `together`.
 _MAX_POOL_CONNECTIONS = 10
@@ -198,6 +200,34 @@ def commit_once(write: Callable[[TransactWrite], None]) -> bool:
             return False
         raise
     return True
+
+
+def snapshot(build: Callable[[TransactGet], Callable[[], T]]) -> T:
+    """Read items as of one instant (TransactGetItems): `build` adds the gets and returns what
+    reads their results. Where one transaction changes two items together (a list entry and
+    its counter, a favorite's marker and its article's count), two plain reads could fall on
+    either side of it. Sent again while DynamoDB cancels it for conflicts with writes."""
+    attempt = 0
+    while True:
+        try:
+            with TransactGet(connection=connection()) as transaction:
+                result = build(transaction)
+            return result()
+        except TransactGetError as error:
+            if not retries.only_conflicts(error) or not retries.pause(attempt):
+                raise
+            attempt += 1
+
+
+def found(futures: Iterable[Any]) -> list[Any]:
+    """The items a snapshot found among those it asked for (PynamoDB raises for the others)."""
+    items = []
+    for future in futures:
+        try:
+            items.append(future.get())
+        except DoesNotExist:
+            continue
+    return items
 
 
 def together(*calls: Callable[[], Any]) -> list[Any]:

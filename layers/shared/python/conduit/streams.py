@@ -17,7 +17,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from conduit import settings
-from conduit.articles.store import CARD_ATTRIBUTES, Article, article_of, is_article_key
+from conduit.articles.store import EDITED_ATTRIBUTES, Article, article_of, is_article_key
 from conduit.favorites import service as favoriting
 from conduit.favorites.store import Favorite, favorite_of
 from conduit.feeds import service as feeds
@@ -70,10 +70,13 @@ def _article_record(record: DynamoDBRecord) -> None:
     event = _event(record)
     if event == "INSERT":
         feeds.fan_out(article_of(new))
-    elif event == "MODIFY" and _changed(old, new, CARD_ATTRIBUTES):
+        feeds.article_carried(article_of(new), present=True)
+    elif event == "MODIFY" and _changed(old, new, EDITED_ATTRIBUTES):
         feeds.copy_card(article_of(new))
+        feeds.article_carried(article_of(new), present=True)
     elif event == "REMOVE":
         feeds.clean_up_article(article_of(old))
+        feeds.article_carried(article_of(old), present=False)
 
 
 def _articles(records: Sequence[DynamoDBRecord]) -> int | None:
@@ -130,7 +133,9 @@ def _follows(records: Sequence[DynamoDBRecord]) -> int | None:
 
 
 def _favorites(records: Sequence[DynamoDBRecord]) -> int | None:
-    by_article: dict[str, list[tuple[int, Favorite, bool]]] = {}
+    """Per article, the favorites the records are about are counted (as their source says now),
+    then the article's card is copied and the favoriters' pending changes cleared."""
+    by_article: dict[str, list[tuple[int, Favorite]]] = {}
     for index, record in enumerate(records):
         event = _event(record)
         if event not in ("INSERT", "REMOVE"):
@@ -138,13 +143,11 @@ def _favorites(records: Sequence[DynamoDBRecord]) -> int | None:
         old, new = _images(record)
         favorite = favorite_of(new if event == "INSERT" else old)
         if favorite is not None:
-            by_article.setdefault(favorite.placement.article_id, []).append(
-                (index, favorite, event == "INSERT")
-            )
+            by_article.setdefault(favorite.placement.article_id, []).append((index, favorite))
     failed: int | None = None
     for changes in by_article.values():
         try:
-            favoriting.count([(favorite, present) for _, favorite, present in changes])
+            feeds.favorites_counted(favoriting.count([favorite for _, favorite in changes]))
         except Exception:
             logger.exception("counting favorites failed")
             earliest = changes[0][0]

@@ -12,9 +12,12 @@ from conduit.articles.paging import Paging
 from conduit.articles.reading import ArticleView, Flags
 from conduit.articles.slugs import candidates, slugify
 from conduit.articles.store import Article, SlugTaken
+from conduit.cards import Card
 from conduit.clock import now_iso
 from conduit.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
+from conduit.listings import pending as mine
 from conduit.listings import store as listings
+from conduit.listings.pending import PendingFavorite
 from conduit.listings.store import Merge, Page
 from conduit.storage import together
 from conduit.users import store as users
@@ -46,8 +49,11 @@ def _free_slug(title: str, keep: str | None = None) -> str:
 
 
 def _author_list_entry(article: Article, adding: bool) -> listings.Step:
+    """The article's entry in its author's list, with the record of the change that the
+    author's reads correct what lags by (`conduit.listings.pending`)."""
     keys = [listings.author_key(article.author_id)]
-    return listings.card_puts(keys, article) if adding else listings.deletes(keys, article.placement.sk)
+    step = listings.card_puts(keys, article) if adding else listings.deletes(keys, article.placement.sk)
+    return replace(step, stage=lambda transaction: mine.stage_article(transaction, article, adding), staged=1)
 
 
 def create(author_id: str, new: NewArticle, request_key: str | None = None) -> ArticleView:
@@ -121,7 +127,7 @@ def update(slug: str, caller: str, changes: ArticleChanges) -> ArticleView:
             slug=_free_slug(after.title, keep=before.slug) if after.title != before.title else before.slug,
         )
         try:
-            articles.update(before, after)
+            articles.update(before, after, also=lambda transaction: mine.stage_article(transaction, after, True))
             break
         except SlugTaken:
             continue
@@ -157,17 +163,34 @@ def list_articles(
     # The viewer's own favorites list is written by their favorite's transaction, so their
     # flags are right at once (its filtered lists follow from the stream).
     viewers_favorites = listings.favorites_key(viewer) if viewer else None
+    # Where the viewer's own pending articles and favorites would be listed: `author#<me>` and
+    # `fav#<me>` are written by their requests, the filtered and site-wide lists by the worker.
     if favoriter is not None:
-        keys = [listings.favorites_key(favoriter, author_id, tag)]
-        flags = Flags(viewer, viewers_favorites, all_favorited=viewer == favoriter)
+        key = listings.favorites_key(favoriter, author_id, tag)
+        keys = [key]
+
+        def own_favorite(f: PendingFavorite) -> str | None:
+            narrowed = author_id is not None or tag is not None
+            matches = author_id in (None, f.placement.author_id) and (tag is None or tag in f.tags)
+            return key if narrowed and matches and viewer == favoriter else None
+
+        flags = Flags(viewer, viewers_favorites, all_favorited=viewer == favoriter, own_favorites=own_favorite)
     elif author_id is not None:
-        keys = [
-            listings.author_tag_key(author_id, tag) if tag is not None else listings.author_key(author_id)
-        ]
-        flags = Flags(viewer, viewers_favorites)
+        key = listings.author_tag_key(author_id, tag) if tag is not None else listings.author_key(author_id)
+        keys = [key]
+
+        def own_article(card: Card) -> str | None:
+            return key if tag is not None and card.author_id == author_id and tag in card.tags else None
+
+        flags = Flags(viewer, viewers_favorites, own_articles=own_article)
     else:
-        keys = listings.site_keys(listings.site_base(tag))
-        flags = Flags(viewer, viewers_favorites)
+        base = listings.site_base(tag)
+        keys = listings.site_keys(base)
+
+        def site_article(card: Card) -> str | None:
+            return listings.site_key(base, card.article_id) if tag is None or tag in card.tags else None
+
+        flags = Flags(viewer, viewers_favorites, own_articles=site_article)
     return reading.page(keys, paging, flags)
 
 

@@ -246,12 +246,13 @@ def create(article: Article, also: Also | None = None) -> Article:
     return article
 
 
-def update(before: Article, after: Article) -> None:
-    """Save changed text. A new body (`after.body` not None and not `before.body`) and a new
-    slug are written in a transaction with the article, whose condition (still there, slug
-    unchanged) covers them all. The old claim is deleted only if still ours, so of two
-    concurrent renames exactly one commits. A repeat writes the same text again (under a
-    higher version: copies still converge on it)."""
+def update(before: Article, after: Article, also: Also | None = None) -> None:
+    """Save changed text, with `also` (the author's record of the edit). A new body
+    (`after.body` not None and not `before.body`) and a new slug are written in the same
+    transaction, whose condition on the article (still there, slug unchanged) covers them all.
+    The old claim is deleted only if still ours, so of two concurrent renames exactly one
+    commits. A repeat writes the same text again (under a higher version: copies still
+    converge on it)."""
     actions: list[Action] = [
         ArticleRecord.title.set(after.title),
         ArticleRecord.description.set(after.description),
@@ -261,7 +262,7 @@ def update(before: Article, after: Article) -> None:
     ]
     condition = ArticleRecord.slug == before.slug
     new_body = after.body if after.body is not None and after.body != before.body else None
-    if after.slug == before.slug and new_body is None:
+    if after.slug == before.slug and new_body is None and also is None:
         try:
             ArticleRecord(pk=_article_key(after.article_id)).update(actions=actions, condition=condition)
         except UpdateError as error:
@@ -281,6 +282,8 @@ def update(before: Article, after: Article) -> None:
             transaction.save(claim, condition=SlugClaim.pk.does_not_exist())
             stale = slug_claim(before.slug, after.article_id)
             transaction.delete(stale, condition=SlugClaim.article_id == after.article_id)
+        if also is not None:
+            also(transaction)
 
     try:
         transact(write)
@@ -307,20 +310,22 @@ def delete(article: Article, also: Also | None = None) -> None:
     transact(write)
 
 
-def _guarded_update(article_id: str, actions: list[Action], condition: Any) -> bool:
+def _guarded_update(article_id: str, actions: list[Action], condition: Any) -> Article | None:
+    """The article as stored after the update, or after whatever made the condition fail (None
+    if it is gone): the stream worker copies it on (a repeat copies it again, a no-op)."""
+    record = ArticleRecord(pk=_article_key(article_id))
     try:
-        ArticleRecord(pk=_article_key(article_id)).update(
-            actions=actions, condition=ArticleRecord.pk.exists() & condition
-        )
+        record.update(actions=actions, condition=ArticleRecord.pk.exists() & condition)
     except UpdateError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
+            return get(article_id)
         raise
-    return True
+    return _to_article(record)  # PynamoDB sets the item's new attributes on the record
 
 
-def set_favorites_count(article_id: str, count: int, count_version: int) -> bool:
-    """Show a favorites count taken at `count_version` (see `conduit.favorites.store.count`).
+def set_favorites_count(article_id: str, count: int, count_version: int) -> Article | None:
+    """Show a favorites count taken at `count_version` (see `conduit.favorites.store.count`);
+    returns the article as stored.
 
     Why a repeat is harmless: the write is conditional on an older `countVersion`, which only
     grows, so a repeated or late write of a count already shown (or older) changes nothing."""
@@ -333,9 +338,9 @@ def set_favorites_count(article_id: str, count: int, count_version: int) -> bool
     return _guarded_update(article_id, actions, older)
 
 
-def set_author(article_id: str, author: Author) -> bool:
+def set_author(article_id: str, author: Author) -> Article | None:
     """Show the author's card as of their profile's `version` (a repeat, or an older card, is
-    refused by the condition)."""
+    refused by the condition); returns the article as stored."""
     actions, older = author_copy_update(ArticleRecord, author)
     return _guarded_update(article_id, [*actions, ArticleRecord.version.add(1)], older)
 
@@ -356,7 +361,6 @@ def reserve_comment_ids(article_id: str, count: int) -> range | None:
     return range(last - count + 1, last + 1)
 
 
-#: Attributes whose change shows on the article's card (not `commentSeq`, `countVersion`).
-CARD_ATTRIBUTES = (
-    "slug", "title", "description", "updatedAt", "favoritesCount", "authorName", "authorBio", "authorImage",
-)  # fmt: skip
+#: Attributes an edit changes on the article's card. Its count and its author's card change
+#: on it too, but the worker steps that set them copy the card on themselves (favorites, profiles).
+EDITED_ATTRIBUTES = ("slug", "title", "description", "updatedAt")

@@ -11,18 +11,18 @@ article's favoriters after it is deleted, spread over `SHARDING.favoriters` inde
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
-from pynamodb.transactions import TransactWrite
+from pynamodb.transactions import TransactGet, TransactWrite
 
 from conduit.cards import Card, Placement
 from conduit.clock import now_iso
 from conduit.resources import FAVORITES, SHARDING, shard_of
-from conduit.storage import Record, table_meta
+from conduit.storage import Record, found, table_meta
 
 _COUNT = "COUNT#"
 
@@ -103,6 +103,16 @@ def favorited(user_id: str, article_ids: Iterable[str]) -> set[str]:
     return {f.article_id for f in FavoriteRecord.batch_get(keys, attributes_to_get=["userId", "articleId"])}
 
 
+def existing(keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which (user, article) favorites exist now (one consistent BatchGetItem: the stream
+    worker files favorites as their source says, not as a record said)."""
+    wanted = list(dict.fromkeys(keys))
+    if not wanted:
+        return set()
+    found = FavoriteRecord.batch_get(wanted, consistent_read=True, attributes_to_get=["userId", "articleId"])
+    return {(f.user_id, f.article_id) for f in found}
+
+
 def stage_add(transaction: TransactWrite, user_id: str, article: Card) -> None:
     """Stage the favorite, put only if absent: a repeat finds it and cancels its transaction."""
     transaction.save(favorite_record(user_id, article), condition=FavoriteRecord.user_id.does_not_exist())
@@ -135,6 +145,16 @@ def count(article_id: str) -> tuple[int, int]:
     grows: it orders counts taken at different moments). One consistent Query."""
     items = list(FavoriteRecord.query(_COUNT + article_id, consistent_read=True))
     return sum(int(i.total or 0) for i in items), sum(int(i.v or 0) for i in items)
+
+
+def read_count(transaction: TransactGet, article_id: str) -> Callable[[], int]:
+    """Add the reads of an article's count items to a snapshot (`conduit.storage.snapshot`);
+    returns what gives their sum once it is read."""
+    futures = [
+        transaction.get(FavoriteRecord, _COUNT + article_id, str(shard))
+        for shard in range(SHARDING.favorite_counts)
+    ]
+    return lambda: sum(int(item.total or 0) for item in found(futures))
 
 
 def drop_counts(article_id: str) -> None:

@@ -31,6 +31,8 @@ from conduit.cards import Author
 from conduit.comments import service as commenting
 from conduit.comments import store as comments
 from conduit.favorites import service as favoriting
+from conduit.favorites.store import Favorite
+from conduit.listings import pending as mine
 from conduit.listings import store as listings
 from conduit.observability import logger
 from conduit.profiles import store as follows
@@ -69,12 +71,13 @@ def fan_out(article: Article) -> int:
     return added
 
 
-def copy_card(article: Article) -> None:
-    """A changed article shows its new card wherever it is listed."""
+def copy_card(article: Article, feeds: list[str] | None = None) -> None:
+    """A changed article shows its new card wherever it is listed (`feeds`: its author's pushed
+    followers' feeds, when already known)."""
     keys = listings.author_lists(article.author_id, article.tags) + listings.site_lists(
         article.article_id, article.tags
     )
-    listings.refresh(keys + _feeds(article.author_id), article)
+    listings.refresh(keys + (_feeds(article.author_id) if feeds is None else feeds), article)
 
 
 def clean_up_article(article: Article) -> None:
@@ -177,8 +180,30 @@ def convert(follower_id: str, author_id: str) -> None:
 
 
 def profile_changed(card: Author) -> None:
-    """A profile changed: its card goes onto the author's articles (whose own records then
-    copy it into their entries) and comments."""
-    listed = listings.entries(listings.author_key(card.user_id))
-    each(lambda entry: articles.set_author(entry.placement.article_id, card), list(listed))
+    """A profile changed: its card goes onto the author's articles, from each into its entries,
+    and onto their comments; then the author's own reads stop correcting by it."""
+    listed = list(listings.entries(listings.author_key(card.user_id)))
+    feeds = _feeds(card.user_id)
+
+    def carry(entry: listings.Entry) -> None:
+        stored = articles.set_author(entry.placement.article_id, card)
+        if stored is not None:  # None: deleted meanwhile
+            copy_card(stored, feeds)
+
+    each(carry, listed)
     commenting.refresh_author(card)
+    mine.clear_profile(card)
+
+
+def favorites_counted(applied: Sequence[tuple[Favorite, bool, Article | None]]) -> None:
+    """Favorites were counted: each article shows its new count wherever it is listed, then
+    each favoriter's reads stop correcting by their change."""
+    counted = {article.article_id: article for _, _, article in applied if article is not None}
+    each(copy_card, list(counted.values()))
+    for favorite, present, _ in applied:
+        mine.clear_favorite(favorite.user_id, favorite.placement.article_id, present)
+
+
+def article_carried(article: Article, present: bool) -> None:
+    """Every copy of the article is as its author wrote it: their reads stop correcting by it."""
+    mine.clear_article(article, present)

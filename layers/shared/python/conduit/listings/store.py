@@ -31,7 +31,7 @@ from urllib.parse import quote
 from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
-from pynamodb.transactions import TransactWrite
+from pynamodb.transactions import TransactGet, TransactWrite
 
 from conduit.cards import Card, Placement
 from conduit.errors import ValidationFailed
@@ -42,6 +42,7 @@ from conduit.storage import (
     conflicted,
     copied_author,
     each,
+    found,
     retried,
     share,
     table_meta,
@@ -99,6 +100,11 @@ class ListingItem(Record):
     followers = NumberAttribute(null=True)
     celebrity = BooleanAttribute(null=True)
     pulls = NumberAttribute(null=True)
+    #: A pending change (`conduit.listings.pending`): where its article sits, whether it is
+    #: there (an article, a favorite), and when DynamoDB may delete it.
+    at = UnicodeAttribute(null=True)
+    present = BooleanAttribute(null=True)
+    expires = NumberAttribute(null=True)
     by_popularity = PopularityIndex()
 
 
@@ -474,6 +480,11 @@ class Merge:
     head: int = 1
     sources: list[_Source] = field(default_factory=list)
     heads: dict[str, list[ListingItem]] = field(default_factory=dict)
+    #: Corrections for what the lists do not show yet (see `correct`).
+    _added: list[ListingItem] = field(default_factory=list)
+    _removed: set[str] = field(default_factory=set)
+    _counted: dict[str, int] = field(default_factory=dict)
+    _delta: int = 0
 
     @property
     def wanted(self) -> int:
@@ -516,9 +527,35 @@ class Merge:
 
     def _merged(self) -> list[ListingItem]:
         merged: dict[str, ListingItem] = {}
-        for item in heapq.merge(*(s.read for s in self.sources), key=lambda i: i.sk, reverse=True):
-            merged.setdefault(item.sk, item)  # one article from two sources (a feed in transition)
+        added = sorted(self._added, key=lambda i: i.sk, reverse=True)
+        for item in heapq.merge(*(s.read for s in self.sources), added, key=lambda i: i.sk, reverse=True):
+            if item.sk not in self._removed:
+                merged.setdefault(item.sk, item)  # one article from two sources (a feed in transition)
         return list(merged.values())
+
+    def holds(self, key: str, sk: str) -> bool | None:
+        """Whether the partition `key` holds the entry `sk`, if what was read of it tells (it
+        covers `sk`, with the counter read in the same Query); None if it does not."""
+        source = next((s for s in self.sources if s.key == key), None)
+        if source is None or self.cursor is not None:
+            return None
+        if source.exhausted or (source.lowest is not None and sk >= source.lowest):
+            return any(item.sk == sk for item in source.read)
+        return None
+
+    def correct(self, key: str, entry: ListingItem, wanted: bool, held: bool, counter: int | None = None) -> None:
+        """Show the entry `entry` of partition `key` as `wanted` (there, or not) where the list
+        `held` it otherwise, and count it so; `counter` replaces the partition's counter as read
+        (from the snapshot that told `held`)."""
+        if counter is not None:
+            self._counted[key] = counter
+        if wanted == held:
+            return
+        self._delta += 1 if wanted else -1
+        if not wanted:
+            self._removed.add(entry.sk)
+        elif self.cursor is None or entry.sk < decode_cursor(self.cursor):
+            self._added.append(entry)
 
     def _nth(self, n: int) -> str | None:
         merged = self._merged()
@@ -560,9 +597,11 @@ class Merge:
         items = self._merged()
         chosen = items[self.offset : self.offset + self.limit]
         has_more = len(items) > self.offset + self.limit
-        total = sum(
-            int(item.total or 0) for heads in self.heads.values() for item in heads if item.sk == COUNTER_SK
+        total = self._delta + sum(
+            self._counted.get(key, sum(int(item.total or 0) for item in heads if item.sk == COUNTER_SK))
+            for key, heads in self.heads.items()
         )
+        total += sum(counter for key, counter in self._counted.items() if key not in self.heads)
         next_cursor = _encode_cursor(chosen[-1].sk) if has_more and chosen else None
         return Page([_entry(item) for item in chosen], total, next_cursor)
 
@@ -570,11 +609,23 @@ class Merge:
         return self.heads.get(key, [])
 
 
+def read_entry(transaction: TransactGet, key: str, sk: str) -> Callable[[], tuple[bool, int]]:
+    """Add the reads of one entry and its list's counter to a snapshot; returns what tells,
+    once it is read, whether the entry is there and what the counter says (they move together)."""
+    entry = transaction.get(ListingItem, key, sk)
+    counter = transaction.get(ListingItem, key, COUNTER_SK)
+    return lambda: (bool(found([entry])), sum(int(c.total or 0) for c in found([counter])))
+
+
 def members_between(key: str, low: str, high: str) -> tuple[set[str], bool]:
     """The article ids of the entries of `key` with sort keys between `low` and `high` (both
     included), at most `FLAGS_QUERY_LIMIT` of them; and whether that was all of them."""
     items = ListingItem.query(
-        key, ListingItem.sk.between(low, high), limit=FLAGS_QUERY_LIMIT, attributes_to_get=["sk"]
+        key,
+        ListingItem.sk.between(low, high),
+        limit=FLAGS_QUERY_LIMIT,
+        attributes_to_get=["sk"],
+        consistent_read=True,  # the viewer's own favorites list: their last favorite shows
     )
     found = {item.sk.partition("#")[2] for item in items}
     return found, items.last_evaluated_key is None

@@ -22,6 +22,7 @@ from conduit.errors import ServiceUnavailable, Unauthorized, ValidationFailed
 from conduit.observability import logger, metrics
 from conduit.resources import COMPENSATION_FAILED_METRIC
 from conduit.routes import ROUTES_BY_NAME
+from conduit.listings import pending as mine
 from conduit.users import identity, store
 from conduit.users.store import TAKEN, User
 
@@ -208,7 +209,15 @@ def update(user_id: str, changes: UserChanges) -> User:
         if after != before:
             wanted = after
             undo.add("restore the profile", lambda: _restore_profile(before, wanted), user_id=user_id)
-            after = store.replace_profile(before, after)
+            card_changed = store.card_of(after) != store.card_of(before)
+            after = store.replace_profile(
+                before,
+                after,
+                # their reads show the new card until the worker has copied it everywhere
+                also=lambda transaction, saved: (
+                    mine.stage_profile(transaction, store.card_of(saved)) if card_changed else None
+                ),
+            )
         if after.email != before.email:
             undo.add(
                 "restore the email in cognito",

@@ -14,7 +14,7 @@ Cognito, and a claim left by a registration that died is free again once its lea
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -237,9 +237,12 @@ def discard(username: str, email: str, holder: str, user_id: str | None) -> None
         raise RuntimeError(f"claims of {username!r} / {email!r} are held by another user")
 
 
-def replace_profile(before: User, after: User) -> User:
+def replace_profile(
+    before: User, after: User, also: Callable[[TransactWrite, User], None] | None = None
+) -> User:
     """Move `before` to `after` in one transaction: the profile, guarded by its version, and
-    every unique value that changed (new claim put if absent, old claim deleted if ours)."""
+    every unique value that changed (new claim put if absent, old claim deleted if ours), with
+    `also(transaction, the profile as saved)` (the user's record of a new card)."""
     record = _to_record(replace(after, version=before.version))
     moved = {
         field: (getattr(before, field), getattr(after, field))
@@ -249,6 +252,9 @@ def replace_profile(before: User, after: User) -> User:
     claims = {field: new for field, (_, new) in moved.items()}
     with _claiming(after.user_id, claims), Transaction() as transaction:
         transaction.save(record)  # PynamoDB adds the version condition and bumps the version
+        if also is not None:
+            # PynamoDB bumps `record.version` only once committed: this is what it saves
+            also(transaction, replace(after, version=(before.version or 0) + 1))
         for field, (old, new) in moved.items():
             claim = ClaimRecord(pk=_claim_key(field, new), user_id=after.user_id)
             transaction.save(claim, condition=_claimable())

@@ -1,0 +1,180 @@
+"""A user's own changes that the stream worker has not carried everywhere yet (read your writes).
+
+The worker keeps lists, counts and copied cards in step with their sources a moment after a
+write. So that the writer never sees their own change missing meanwhile, each write use case
+also puts one item in its writer's `mine#<user>` partition, in the transaction that makes the
+change:
+- `fav#<articleId>`: the user favorited (`present`) or unfavorited the article;
+- `art#<articleId>`: the user published or edited the article (`present`, with its card) or
+  deleted it;
+- `profile`: the user changed their name, bio or image (their new card).
+
+Every read with a token reads the partition (one consistent Query; it is empty unless the
+user wrote in the last moment) and corrects what it shows (`conduit.articles.reading`): list
+membership and counts are checked against what the lists hold, cards are taken when newer,
+and a pending favorite's count is read from its source. Once the worker has carried a change
+into every copy, it deletes the item, only if it still records that change (a newer one of
+the same thing stays). An item the worker never gets to expires after `LIFETIME_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from pynamodb.exceptions import DeleteError
+from pynamodb.transactions import TransactWrite
+
+from conduit.cards import Author, Card, Placement
+from conduit.listings.store import ListingItem, card_entry
+from conduit.storage import copied_author
+
+_MINE = "mine#"
+_FAVORITE = "fav#"
+_ARTICLE = "art#"
+_PROFILE = "profile"
+#: Longer than the worker is ever behind, short of an outage that `ops` repairs anyway.
+LIFETIME_SECONDS = 24 * 3600
+
+
+@dataclass(frozen=True)
+class PendingFavorite:
+    """The user's latest favorite (`favorited`) or unfavorite of an article."""
+
+    placement: Placement
+    tags: tuple[str, ...]
+    favorited: bool
+
+
+@dataclass(frozen=True)
+class PendingArticle:
+    """The user's article as they last wrote it (`present`), or deleted."""
+
+    card: Card
+    present: bool
+
+
+@dataclass(frozen=True)
+class Mine:
+    """What a reader wrote that the worker may not have carried everywhere yet."""
+
+    favorites: dict[str, PendingFavorite] = field(default_factory=dict)
+    articles: dict[str, PendingArticle] = field(default_factory=dict)
+    profile: Author | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.favorites or self.articles or self.profile)
+
+
+NOTHING = Mine()
+
+
+def _key(user_id: str) -> str:
+    return _MINE + user_id
+
+
+def _expires() -> int:
+    return int(time.time()) + LIFETIME_SECONDS
+
+
+def stage_favorite(transaction: TransactWrite, user_id: str, article: Card, favorited: bool) -> None:
+    """Record a favorite or unfavorite in its own transaction (overwriting an earlier one)."""
+    item = ListingItem(
+        _key(user_id),
+        _FAVORITE + article.article_id,
+        author_id=article.author_id,
+        at=article.placement.sk,
+        tag_list=list(article.tags),
+        present=favorited,
+        expires=_expires(),
+    )
+    transaction.save(item)
+
+
+def stage_article(transaction: TransactWrite, card: Card, present: bool) -> None:
+    """Record a publication, an edit (`present`) or a deletion in its own transaction."""
+    item = card_entry(_key(card.author_id), card)
+    item.sk = _ARTICLE + card.article_id
+    item.at, item.present, item.expires = card.placement.sk, present, _expires()
+    transaction.save(item)
+
+
+def stage_profile(transaction: TransactWrite, author: Author) -> None:
+    """Record a new name, bio or image in its own transaction."""
+    item = ListingItem(
+        _key(author.user_id),
+        _PROFILE,
+        author_name=author.username,
+        author_bio=author.bio,
+        author_image=author.image,
+        author_version=author.version,
+        expires=_expires(),
+    )
+    transaction.save(item)
+
+
+def _placement(item: ListingItem, user_id: str) -> Placement:
+    created_at, _, article_id = str(item.at).partition("#")
+    return Placement(article_id, str(item.author_id or user_id), created_at)
+
+
+def _card(item: ListingItem) -> Card:
+    placement = _placement(item, "")
+    return Card(
+        article_id=placement.article_id,
+        slug=str(item.slug),
+        title=str(item.title),
+        description=str(item.description),
+        tags=tuple(str(tag) for tag in item.tag_list or ()),
+        author=copied_author(item, placement.author_id),
+        created_at=placement.created_at,
+        updated_at=str(item.updated_at),
+        favorites_count=int(item.favorites_count or 0),
+        version=int(item.v or 0),
+    )
+
+
+def read(user_id: str) -> Mine:
+    """The user's pending changes (one consistent Query: their own last writes are in it)."""
+    now = time.time()
+    favorites: dict[str, PendingFavorite] = {}
+    articles: dict[str, PendingArticle] = {}
+    profile: Author | None = None
+    for item in ListingItem.query(_key(user_id), consistent_read=True):
+        if item.expires is not None and item.expires < now:
+            continue  # expired; DynamoDB deletes it in its own time
+        if item.sk.startswith(_FAVORITE):
+            placement = _placement(item, user_id)
+            tags = tuple(str(tag) for tag in item.tag_list or ())
+            favorites[placement.article_id] = PendingFavorite(placement, tags, bool(item.present))
+        elif item.sk.startswith(_ARTICLE):
+            card = _card(item)
+            articles[card.article_id] = PendingArticle(card, bool(item.present))
+        elif item.sk == _PROFILE:
+            profile = copied_author(item, user_id)
+    return Mine(favorites, articles, profile)
+
+
+def _clear(user_id: str, sk: str, condition: Any) -> None:
+    try:
+        ListingItem(_key(user_id), sk).delete(condition=condition)
+    except DeleteError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+
+
+def clear_favorite(user_id: str, article_id: str, favorited: bool) -> None:
+    """The worker carried the favorite (or unfavorite) everywhere; a newer opposite one stays."""
+    _clear(user_id, _FAVORITE + article_id, ListingItem.present == favorited)
+
+
+def clear_article(card: Card, present: bool) -> None:
+    """The worker carried this state of the article everywhere; a later edit stays."""
+    condition = (ListingItem.present == present) & (ListingItem.updated_at == card.updated_at)
+    _clear(card.author_id, _ARTICLE + card.article_id, condition)
+
+
+def clear_profile(author: Author) -> None:
+    """The worker carried this card everywhere; a newer one stays."""
+    _clear(author.user_id, _PROFILE, ListingItem.author_version <= author.version)
