@@ -55,6 +55,8 @@ class Api:
     calls: CallLog
     gateway: LocalGateway
     streams: StreamPump
+    #: The worker runs only when a test calls `settle`: what a client sees before it catches up.
+    lagging: bool = False
 
     def request(
         self,
@@ -81,7 +83,8 @@ class Api:
         matched = self.gateway.match(method, path.split("?")[0])
         if matched is not None:
             assert_within_grants(matched[0].name, matched[0].grants, self.calls)
-        self.settle()
+        if not self.lagging:
+            self.settle()
         reply = Reply.of(response)
         conformance.check(self.gateway, method, path, reply.status_code, reply.headers, reply.text)
         return reply
@@ -117,6 +120,12 @@ def gateway() -> LocalGateway:
 @pytest.fixture
 def api(aws: CallLog, gateway: LocalGateway) -> Api:
     return Api(Client(gateway), aws, gateway, StreamPump())
+
+
+@pytest.fixture
+def lagging(aws: CallLog, gateway: LocalGateway) -> Api:
+    """The API with a stream worker that has not run since: it runs when the test calls `settle`."""
+    return Api(Client(gateway), aws, gateway, StreamPump(), lagging=True)
 
 
 #: The share of data-plane calls the `weather` fixture fails (docs/architecture.md, "Local stack").
