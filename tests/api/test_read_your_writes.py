@@ -220,3 +220,89 @@ def test_the_worker_clears_what_it_has_carried_so_pages_cost_as_before(lagging: 
     assert pending["TransactGetItems"] >= 1  # the favorite's count, read from its source
     assert carried["TransactGetItems"] == 0
     assert carried == Counter({"Query": 4 + 3})  # shards, follow edges, pending changes, flags
+
+
+def feed(api: Api, token: str, query: str = "") -> Any:
+    return get(api, f"/api/articles/feed{query}", token)
+
+
+def test_a_follow_brings_the_authors_articles_into_the_feed_at_once(lagging: Api) -> None:
+    jake = lagging.register("jake")["token"]
+    ann = lagging.register("ann")["token"]
+    published = [publish(lagging, jake, title=f"Jake {n}")["slug"] for n in range(3)]
+    lagging.settle()
+
+    assert lagging.request("POST", "/api/profiles/jake/follow", token=ann).status_code == 200
+    page = feed(lagging, ann)
+    lagging.settle()
+    carried = feed(lagging, ann)
+
+    assert (slugs(page), page["articlesCount"]) == (published[::-1], 3)
+    assert all(a["author"]["following"] for a in page["articles"])
+    assert (slugs(carried), carried["articlesCount"]) == (published[::-1], 3)
+
+
+def test_an_unfollow_takes_the_authors_articles_out_of_the_feed_at_once(lagging: Api) -> None:
+    jake = lagging.register("jake")["token"]
+    ann = lagging.register("ann")["token"]
+    lagging.register("bob")
+    publish(lagging, jake, title="Jake's")
+    bobs = publish(lagging, lagging.register("carl")["token"], title="Carl's")["slug"]
+    for name in ("jake", "carl"):
+        lagging.request("POST", f"/api/profiles/{name}/follow", token=ann)
+    lagging.settle()
+
+    assert lagging.request("DELETE", "/api/profiles/jake/follow", token=ann).status_code == 200
+    page = feed(lagging, ann)
+    lagging.settle()
+    carried = feed(lagging, ann)
+
+    assert (slugs(page), page["articlesCount"]) == ([bobs], 1)
+    assert (slugs(carried), carried["articlesCount"]) == ([bobs], 1)
+
+
+def test_following_and_unfollowing_again_and_again_shows_the_last_at_once(lagging: Api) -> None:
+    jake = lagging.register("jake")["token"]
+    ann = lagging.register("ann")["token"]
+    slug = publish(lagging, jake)["slug"]
+    lagging.settle()
+
+    seen = []
+    for method in ("POST", "DELETE", "POST", "DELETE", "POST"):
+        lagging.request(method, "/api/profiles/jake/follow", token=ann)
+        page = feed(lagging, ann)
+        seen.append((slugs(page), page["articlesCount"]))
+        if method == "DELETE":
+            lagging.settle()  # the worker catches up now and then
+
+    assert seen == [([slug], 1), ([], 0), ([slug], 1), ([], 0), ([slug], 1)]
+
+
+def test_a_follow_of_a_celebrity_shows_in_the_feed_at_once(lagging: Api) -> None:
+    star = lagging.register("star")["token"]
+    slug = publish(lagging, star)["slug"]
+    for n in range(3):  # the tests' celebrity threshold
+        lagging.request("POST", "/api/profiles/star/follow", token=lagging.register(f"fan{n}")["token"])
+    lagging.settle()
+    ann = lagging.register("ann")["token"]
+
+    lagging.request("POST", "/api/profiles/star/follow", token=ann)
+    page = feed(lagging, ann)
+    lagging.settle()
+    carried = feed(lagging, ann)
+
+    assert [(slugs(p), p["articlesCount"]) for p in (page, carried)] == [([slug], 1)] * 2
+
+
+def test_the_following_flag_shows_a_follow_at_once(lagging: Api) -> None:
+    jake = lagging.register("jake")["token"]
+    ann = lagging.register("ann")["token"]
+    slug = publish(lagging, jake)["slug"]
+    lagging.settle()
+
+    lagging.request("POST", "/api/profiles/jake/follow", token=ann)
+    article = get(lagging, f"/api/articles/{slug}", ann)["article"]
+    listed = get(lagging, "/api/articles", ann)["articles"][0]
+    profile = get(lagging, "/api/profiles/jake", ann)["profile"]
+
+    assert [article["author"]["following"], listed["author"]["following"], profile["following"]] == [True] * 3

@@ -202,7 +202,12 @@ ROUTES: tuple[Route, ...] = (
         path="/api/profiles/{username}/follow",
         handler="profiles.follow.handler",
         auth=Auth.REQUIRED,
-        grants=(_PROFILE, TableGrant(FOLLOWS, ("PutItem",))),
+        # the edge and the follower's record of it, in one transaction
+        grants=(
+            _PROFILE,
+            TableGrant(FOLLOWS, ("TransactWriteItems", "PutItem")),
+            TableGrant(LISTINGS, ("UpdateItem",)),
+        ),
     ),
     Route(
         name="UnfollowUser",
@@ -210,7 +215,11 @@ ROUTES: tuple[Route, ...] = (
         path="/api/profiles/{username}/follow",
         handler="profiles.unfollow.handler",
         auth=Auth.REQUIRED,
-        grants=(_PROFILE, TableGrant(FOLLOWS, ("DeleteItem",))),
+        grants=(
+            _PROFILE,
+            TableGrant(FOLLOWS, ("TransactWriteItems", "DeleteItem")),
+            TableGrant(LISTINGS, ("UpdateItem",)),
+        ),
     ),
     Route(
         name="ListArticles",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -196,12 +197,28 @@ def list_articles(
 
 def feed(paging: Paging, viewer: str) -> tuple[list[ArticleView], Page]:
     """The reader's feed: their materialised feed merged with the newest articles of the
-    celebrities they pull (named in the feed partition's head, read in the first round)."""
+    celebrities they pull, and corrected by the follows and unfollows the worker has not
+    carried into it yet (all named in the feed partition's head, read in the first round with
+    its counter): a followed author's articles are merged as a pulled one's are, counted less
+    those the worker has moved in already; an unfollowed author's are left out, and uncounted."""
     own = listings.feed_key(viewer)
 
-    def pulled(merge: Merge) -> list:  # type: ignore[type-arg]
-        celebrities = listings.pulled_in(merge.head_items(own))
-        return merge.add([listings.author_key(c) for c in celebrities], head=1)
+    def extend(merge: Merge) -> list[Callable[[], None]]:
+        heads = merge.head_items(own)
+        pulled = set(listings.pulled_in(heads))
+        pending = {a: p for a, p in mine.follows_in(heads).items() if a != viewer}
+        merged = {a for a in pulled if a not in pending or pending[a].following}
+        merged |= {a for a, p in pending.items() if p.following and a not in pulled}
+        merge.excluded |= {a for a, p in pending.items() if not p.following}
+        calls = merge.add([listings.author_key(a) for a in sorted(merged)], head=1)
+        for author, follow in pending.items():
+            if author in pulled:
+                continue  # the pull marker says it all: the author's articles are not in the feed
+            # the author's articles in the feed now, taken out; a follow's are merged instead
+            merge.count(-follow.moved)
+            if follow.filled:
+                calls.append(lambda a=author: merge.count(-listings.read_counter(listings.author_key(a))))  # type: ignore[misc]
+        return calls
 
     flags = Flags(viewer, listings.favorites_key(viewer), followed=True)
-    return reading.page([own], paging, flags, head=listings.FEED_HEAD, extend=pulled)
+    return reading.page([own], paging, flags, head=listings.FEED_HEAD, extend=extend)

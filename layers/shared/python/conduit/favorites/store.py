@@ -89,7 +89,7 @@ def favorite_of(image: Mapping[str, Any]) -> Favorite | None:
 
 def is_favorited(user_id: str, article_id: str) -> bool:
     try:
-        FavoriteRecord.get(user_id, article_id, attributes_to_get=["userId"])
+        FavoriteRecord.get(user_id, article_id, attributes_to_get=["userId"], consistent_read=True)
     except FavoriteRecord.DoesNotExist:
         return False
     return True
@@ -100,7 +100,8 @@ def favorited(user_id: str, article_ids: Iterable[str]) -> set[str]:
     keys = [(user_id, article_id) for article_id in dict.fromkeys(article_ids)]
     if not keys:
         return set()
-    return {f.article_id for f in FavoriteRecord.batch_get(keys, attributes_to_get=["userId", "articleId"])}
+    found = FavoriteRecord.batch_get(keys, attributes_to_get=["userId", "articleId"], consistent_read=True)
+    return {f.article_id for f in found}
 
 
 def existing(keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
 
 from conduit import settings
 from conduit.articles import store as articles
@@ -92,6 +93,16 @@ def clean_up_article(article: Article) -> None:
     )
 
 
+def _tracking(follower_id: str, author_id: str, following: bool) -> listings.NetStage | None:
+    """While the reader's follow (or unfollow) is pending, the transactions moving the author's
+    articles count them on its record (`conduit.listings.pending`), so their feed pages stay
+    exact meanwhile; a newer opposite record cancels them (it undoes this anyway)."""
+    pending = mine.read_follow(follower_id, author_id)
+    if pending is None or pending.following != following:
+        return None
+    return lambda transaction, net: mine.stage_moved(transaction, follower_id, author_id, following, net)
+
+
 def _back_fill(follower_id: str, author_id: str) -> int:
     """The author's articles go into the follower's feed (the edge is marked pushed first, so
     articles created meanwhile are fanned out to it too). A card changed while these copies
@@ -100,26 +111,38 @@ def _back_fill(follower_id: str, author_id: str) -> int:
     (docs/scaling.md)."""
     feed = listings.feed_key(follower_id)
     cards = [e.card for e in listings.entries(listings.author_key(author_id)) if e.card is not None]
-    return sum(listings.apply([listings.card_puts([feed], card) for card in cards]))
+    tracked = _tracking(follower_id, author_id, following=True)
+    return sum(listings.apply([listings.card_puts([feed], card) for card in cards], stage_net=tracked))
 
 
-def _withdraw(follower_id: str, author_id: str) -> int:
+def _withdraw(follower_id: str, author_id: str, track: bool = True) -> int:
     """The author's articles leave the follower's feed."""
     feed = listings.feed_key(follower_id)
     steps = [
         listings.deletes([feed], e.placement.sk) for e in listings.entries(listings.author_key(author_id))
     ]
-    return -sum(listings.apply(steps))
+    tracked = _tracking(follower_id, author_id, following=False) if track else None
+    return -sum(listings.apply(steps, stage_net=tracked))
 
 
 def _pull(reader_id: str, author_id: str) -> bool:
-    """Have the reader pull the celebrity; False when the reader pulls enough already."""
+    """Have the reader pull the celebrity; False when the reader pulls enough already. Their
+    pending follow, if any, is cleared in the same transaction: a feed page then merges the
+    celebrity as pulled, never as pulled and pending at once."""
+
+    def write(transaction: TransactWrite) -> None:
+        listings.stage_pull(transaction, reader_id, author_id)
+        mine.stage_clear_follow(transaction, reader_id, author_id, following=True)
+
     try:
-        transact(lambda transaction: listings.stage_pull(transaction, reader_id, author_id))
+        transact(write)
     except TransactWriteError as error:
-        marker_there, full = [*failed_conditions(error), False, False][:2]
-        if marker_there:
-            return True  # pulled already (a repeat)
+        marker_there, full, unfollowed = [*failed_conditions(error), False, False, False][:3]
+        if marker_there:  # pulled already (a repeat)
+            mine.clear_follow(reader_id, author_id, following=True)
+            return True
+        if unfollowed:
+            return True  # unfollowed since: nothing to pull
         if full:
             return False
         raise
@@ -129,6 +152,7 @@ def _pull(reader_id: str, author_id: str) -> bool:
 def _push(follower_id: str, author_id: str) -> None:
     if follows.push(follower_id, author_id):  # False: unfollowed meanwhile, nothing to fill
         _back_fill(follower_id, author_id)
+    mine.clear_follow(follower_id, author_id, following=True)
 
 
 def followed(follower_id: str, author_id: str) -> None:
@@ -149,8 +173,15 @@ def unfollowed(follower_id: str, author_id: str, pushed: bool) -> None:
     """An unfollow: withdraw what was pushed, or stop pulling."""
     if pushed:
         _withdraw(follower_id, author_id)
+        mine.clear_follow(follower_id, author_id, following=False)
     else:
-        commit_once(lambda transaction: listings.stage_unpull(transaction, follower_id, author_id))
+
+        def write(transaction: TransactWrite) -> None:
+            listings.stage_unpull(transaction, follower_id, author_id)
+            mine.stage_clear_follow(transaction, follower_id, author_id, following=False)
+
+        if not commit_once(write):  # not pulled (a repeat), or followed again since
+            mine.clear_follow(follower_id, author_id, following=False)
     # Every pushed follower was counted, and so was one unfollowed before the worker pushed it;
     # a celebrity's pulled followers were not (and its tally no longer matters), so their
     # unfollows write nothing of the celebrity's.
@@ -173,7 +204,7 @@ def convert(follower_id: str, author_id: str) -> None:
     """A pushed edge flagged for conversion: the follower pulls from now on (if they can),
     and the author's pushed articles leave their feed."""
     if _pull(follower_id, author_id):
-        _withdraw(follower_id, author_id)
+        _withdraw(follower_id, author_id, track=False)
         follows.stop_pushing(follower_id, author_id)
     else:
         follows.keep_pushing(follower_id, author_id)

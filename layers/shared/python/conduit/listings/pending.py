@@ -7,7 +7,12 @@ change:
 - `fav#<articleId>`: the user favorited (`present`) or unfavorited the article;
 - `art#<articleId>`: the user published or edited the article (`present`, with its card) or
   deleted it;
-- `profile`: the user changed their name, bio or image (their new card).
+- `profile`: the user changed their name, bio or image (their new card);
+- in their feed partition, `~^follow#<author>`: the user followed (`present`) or unfollowed
+  the author. It sorts just below the feed's counter, so the Query that reads the counter
+  reads it too, and it counts the author's articles the worker has moved into (or out of) the
+  feed so far (`moved`), in the same transactions as it moves them: a feed page shows the
+  author's articles, and counts them, exactly as if the follow were carried already.
 
 Every read with a token reads the partition (one consistent Query; it is empty unless the
 user wrote in the last moment) and corrects what it shows (`conduit.articles.reading`): list
@@ -20,6 +25,7 @@ the same thing stays). An item the worker never gets to expires after `LIFETIME_
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +33,7 @@ from pynamodb.exceptions import DeleteError
 from pynamodb.transactions import TransactWrite
 
 from conduit.cards import Author, Card, Placement
-from conduit.listings.store import ListingItem, card_entry
+from conduit.listings.store import ListingItem, card_entry, feed_key
 from conduit.storage import copied_author
 
 _MINE = "mine#"
@@ -114,6 +120,78 @@ def stage_profile(transaction: TransactWrite, author: Author) -> None:
     transaction.save(item)
 
 
+_FOLLOW = "~^follow#"  # in the feed partition's head, below its counter `~count`
+
+
+@dataclass(frozen=True)
+class PendingFollow:
+    """The reader's latest follow (`following`) or unfollow of an author, not yet carried into
+    their feed: the author's articles in it are all of them if `filled`, plus `moved`."""
+
+    following: bool
+    filled: bool
+    moved: int
+
+
+def _follow(follower_id: str, author_id: str) -> ListingItem:
+    return ListingItem(feed_key(follower_id), _FOLLOW + author_id)
+
+
+def stage_follow(transaction: TransactWrite, follower_id: str, author_id: str, following: bool) -> None:
+    """Record a follow or unfollow in its own transaction. A new record starts from what the
+    feed holds: nothing of the author before a follow, all of their articles before an
+    unfollow; one following a record still pending keeps its count of what was moved."""
+    item = _follow(follower_id, author_id)
+    actions = [
+        ListingItem.present.set(following),
+        ListingItem.filled.set(ListingItem.filled | (not following)),
+        ListingItem.moved.set(ListingItem.moved | 0),
+        ListingItem.expires.set(_expires()),
+    ]
+    transaction.update(item, actions=actions)
+
+
+def follows_in(heads: Iterable[ListingItem]) -> dict[str, PendingFollow]:
+    """The pending follows and unfollows a feed page's head holds, by author."""
+    now = time.time()
+    return {
+        item.sk[len(_FOLLOW) :]: PendingFollow(bool(item.present), bool(item.filled), int(item.moved or 0))
+        for item in heads
+        if item.sk.startswith(_FOLLOW) and not (item.expires is not None and item.expires < now)
+    }
+
+
+def read_follow(follower_id: str, author_id: str) -> PendingFollow | None:
+    """The pending follow or unfollow, if any (for the worker, which counts what it moves)."""
+    try:
+        item = ListingItem.get(feed_key(follower_id), _FOLLOW + author_id, consistent_read=True)
+    except ListingItem.DoesNotExist:
+        return None
+    return PendingFollow(bool(item.present), bool(item.filled), int(item.moved or 0))
+
+
+def stage_moved(transaction: TransactWrite, follower_id: str, author_id: str, following: bool, net: int) -> None:
+    """Count `net` articles moved into the feed (out of it if negative), in the transaction
+    that moves them, while the follow (or unfollow) they carry is still the latest."""
+    item = _follow(follower_id, author_id)
+    transaction.update(item, actions=[ListingItem.moved.add(net)], condition=ListingItem.present == following)
+
+
+def _follow_done(following: bool) -> Any:
+    return ListingItem.sk.does_not_exist() | (ListingItem.present == following)
+
+
+def stage_clear_follow(transaction: TransactWrite, follower_id: str, author_id: str, following: bool) -> None:
+    """Clear the record in the transaction that carries it (a pull marker's), unless a newer
+    opposite one replaced it: that cancels the transaction, as the newer one undoes it anyway."""
+    transaction.delete(_follow(follower_id, author_id), condition=_follow_done(following))
+
+
+def clear_follow(follower_id: str, author_id: str, following: bool) -> None:
+    """The worker carried the follow (or unfollow) into the feed; a newer opposite one stays."""
+    _clear_item(_follow(follower_id, author_id), ListingItem.present == following)
+
+
 def _placement(item: ListingItem, user_id: str) -> Placement:
     created_at, _, article_id = str(item.at).partition("#")
     return Placement(article_id, str(item.author_id or user_id), created_at)
@@ -157,8 +235,12 @@ def read(user_id: str) -> Mine:
 
 
 def _clear(user_id: str, sk: str, condition: Any) -> None:
+    _clear_item(ListingItem(_key(user_id), sk), condition)
+
+
+def _clear_item(item: ListingItem, condition: Any) -> None:
     try:
-        ListingItem(_key(user_id), sk).delete(condition=condition)
+        item.delete(condition=condition)
     except DeleteError as error:
         if error.cause_response_code != "ConditionalCheckFailedException":
             raise

@@ -23,6 +23,7 @@ import binascii
 import heapq
 import json
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -105,6 +106,10 @@ class ListingItem(Record):
     at = UnicodeAttribute(null=True)
     present = BooleanAttribute(null=True)
     expires = NumberAttribute(null=True)
+    #: A pending follow or unfollow: whether the followee's articles were all in the feed
+    #: when it began (`filled`), and how many the worker has moved in or out since (`moved`).
+    filled = BooleanAttribute(null=True)
+    moved = NumberAttribute(null=True)
     by_popularity = PopularityIndex()
 
 
@@ -483,8 +488,11 @@ class Merge:
     #: Corrections for what the lists do not show yet (see `correct`).
     _added: list[ListingItem] = field(default_factory=list)
     _removed: set[str] = field(default_factory=set)
+    #: Authors whose entries are left out (a feed's pending unfollows).
+    excluded: set[str] = field(default_factory=set)
     _counted: dict[str, int] = field(default_factory=dict)
     _delta: int = 0
+    _counting: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def wanted(self) -> int:
@@ -529,9 +537,14 @@ class Merge:
         merged: dict[str, ListingItem] = {}
         added = sorted(self._added, key=lambda i: i.sk, reverse=True)
         for item in heapq.merge(*(s.read for s in self.sources), added, key=lambda i: i.sk, reverse=True):
-            if item.sk not in self._removed:
+            if item.sk not in self._removed and item.author_id not in self.excluded:
                 merged.setdefault(item.sk, item)  # one article from two sources (a feed in transition)
         return list(merged.values())
+
+    def count(self, delta: int) -> None:
+        """Count `delta` more entries than the counters say (from calls running side by side)."""
+        with self._counting:
+            self._delta += delta
 
     def holds(self, key: str, sk: str) -> bool | None:
         """Whether the partition `key` holds the entry `sk`, if what was read of it tells (it
@@ -551,7 +564,7 @@ class Merge:
             self._counted[key] = counter
         if wanted == held:
             return
-        self._delta += 1 if wanted else -1
+        self.count(1 if wanted else -1)
         if not wanted:
             self._removed.add(entry.sk)
         elif self.cursor is None or entry.sk < decode_cursor(self.cursor):
@@ -707,8 +720,11 @@ def pulled_in(heads: Iterable[ListingItem]) -> list[str]:
     return [item.sk[len(PULL_PREFIX) :] for item in heads if item.sk.startswith(PULL_PREFIX)]
 
 
-#: A feed page's head: stats, the pulled celebrities, the counter.
-FEED_HEAD = PULLED_CELEBRITIES_MAX + 2
+#: Pending follows and unfollows a feed page reads in its head (`conduit.listings.pending`);
+#: a reader with more at once sees the others when the worker has carried them.
+PENDING_FOLLOWS_READ = 8
+#: A feed page's head: stats, the pulled celebrities, the counter, pending follows.
+FEED_HEAD = PULLED_CELEBRITIES_MAX + 2 + PENDING_FOLLOWS_READ
 
 
 def followers_key(author_id: str) -> str:
@@ -754,6 +770,14 @@ def mark_celebrity(author_id: str) -> bool:
             return retried(error)
         raise
     return True
+
+
+def read_counter(key: str) -> int:
+    """A list's counter (one GetItem)."""
+    try:
+        return int(ListingItem.get(key, COUNTER_SK, consistent_read=True).total or 0)
+    except ListingItem.DoesNotExist:
+        return 0
 
 
 def stage_pull(transaction: TransactWrite, reader_id: str, author_id: str) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from conduit.errors import NotFound, ValidationFailed
+from conduit.listings import pending as mine
 from conduit.profiles import store
 from conduit.users import store as users
 from conduit.users.store import User
@@ -36,5 +38,7 @@ def set_following(username: str, follower_id: str, following: bool) -> Profile:
     user = _find(username)
     if user.user_id == follower_id:
         raise ValidationFailed.on("username", f"can't {'follow' if following else 'unfollow'} yourself")
-    (store.follow if following else store.unfollow)(follower_id, user.user_id)
+    # with the follower's record of it: their feed shows it at once (conduit.listings.pending)
+    record = partial(mine.stage_follow, follower_id=follower_id, author_id=user.user_id, following=following)
+    (store.follow if following else store.unfollow)(follower_id, user.user_id, also=record)
     return Profile(user, following)

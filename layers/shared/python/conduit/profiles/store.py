@@ -7,17 +7,18 @@ pushed edge the worker is to switch to pulling (the followee became a celebrity)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.transactions import TransactWrite
 
 from conduit.resources import FOLLOWS
-from conduit.storage import Record, table_meta
+from conduit.storage import Record, commit_once, table_meta
 
 #: Edges read beside a page for its following flags; beyond them the page's authors are
 #: looked up by key (see `conduit.articles.reading`).
@@ -72,7 +73,7 @@ def pushed_followers(followee_id: str) -> Iterator[str]:
 
 def is_following(follower_id: str, followee_id: str) -> bool:
     try:
-        FollowRecord.get(follower_id, followee_id, attributes_to_get=["followerId"])
+        FollowRecord.get(follower_id, followee_id, attributes_to_get=["followerId"], consistent_read=True)
     except FollowRecord.DoesNotExist:
         return False
     return True
@@ -85,32 +86,45 @@ def followed_among(follower_id: str, candidates: Iterable[str]) -> set[str]:
         return set()
     return {
         edge.followee_id
-        for edge in FollowRecord.batch_get(keys, attributes_to_get=["followerId", "followeeId"])
+        for edge in FollowRecord.batch_get(
+            keys, attributes_to_get=["followerId", "followeeId"], consistent_read=True
+        )
     }
 
 
 def followees(follower_id: str) -> tuple[set[str], bool]:
     """Whom the follower follows, up to `FOLLOWEES_READ` of them (one Query); and whether that
     was everyone."""
-    edges = FollowRecord.query(follower_id, limit=FOLLOWEES_READ, attributes_to_get=["followeeId"])
+    # consistent: the follower's own last follow shows in their flags at once
+    edges = FollowRecord.query(
+        follower_id, limit=FOLLOWEES_READ, attributes_to_get=["followeeId"], consistent_read=True
+    )
     found = {edge.followee_id for edge in edges}
     return found, edges.last_evaluated_key is None
 
 
-def follow(follower_id: str, followee_id: str) -> None:
-    """Put the edge only if absent: following again, or a repeat of this call, finds it and
-    leaves it as it is (keeping what the worker set on it)."""
+def follow(follower_id: str, followee_id: str, also: Callable[[TransactWrite], None]) -> None:
+    """Put the edge only if absent, with `also` (the follower's record of the follow), in one
+    transaction: following again, or a repeat of this call, finds the edge and leaves it as it
+    is (keeping what the worker set on it)."""
     edge = FollowRecord(follower_id, followee_id, created_at=datetime.now(UTC))
-    try:
-        edge.save(condition=FollowRecord.follower_id.does_not_exist())
-    except PutError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.save(edge, condition=FollowRecord.follower_id.does_not_exist())
+        also(transaction)
+
+    commit_once(write)
 
 
-def unfollow(follower_id: str, followee_id: str) -> None:
-    """Idempotent: deleting an absent edge is not an error."""
-    FollowRecord(follower_id, followee_id).delete()
+def unfollow(follower_id: str, followee_id: str, also: Callable[[TransactWrite], None]) -> None:
+    """Delete the edge only if present, with `also`, in one transaction: unfollowing someone
+    not followed is not an error, and writes nothing."""
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.delete(FollowRecord(follower_id, followee_id), condition=FollowRecord.follower_id.exists())
+        also(transaction)
+
+    commit_once(write)
 
 
 def _update_edge(follower_id: str, followee_id: str, actions: list[Any], condition: Any = None) -> bool:
