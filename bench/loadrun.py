@@ -204,9 +204,12 @@ def _request(kind: str, rng: random.Random, world: dict[str, Any]) -> tuple[str,
 
 
 def run(requests: int = 2000, concurrency: int = 8, seed_value: int = 5) -> dict[str, Any]:
+    from bench import lag
+
     server = Server()
     try:
         world = seed(server.port)
+        probe = lag.Probe(server.port).start()  # other readers' lag, under this load
         rng = random.Random(seed_value)
         kinds = rng.choices([k for _, k in MIX], [w for w, _ in MIX], k=requests)
         plan = [_request(kind, rng, world) for kind in kinds]
@@ -235,6 +238,7 @@ def run(requests: int = 2000, concurrency: int = 8, seed_value: int = 5) -> dict
         wall = time.perf_counter() - started
         progress.close()
         return {
+            "lag": probe.stop(),
             "requests": requests,
             "concurrency": concurrency,
             "mix": {kind: weight for weight, kind in MIX},

@@ -44,6 +44,7 @@ def render(results: dict[str, Any], quick: bool = False) -> str:
     out.append(_cost_model(results))
     if "weather" in results:
         out.append(weather_section(results))
+    out.append(lag_section(results))
     if "shared_keys" in results:
         out.append(_shared_keys(results))
     return "\n".join(out)
@@ -607,3 +608,40 @@ def _shared_keys(results: dict[str, Any]) -> str:
         else _p(f"**Shared: {', '.join(shared_somewhere)}.**")
     )
     return "\n".join(text)
+
+
+def lag_section(results: dict[str, Any]) -> str:
+    """Section 9: how long other readers wait for each derived view (bench/lag.py)."""
+    runs = [("load (section 5)", (results.get("load") or {}).get("lag"))]
+    for run in (results.get("weather") or {}).get("runs", []):
+        if run["fault_rate"] > 0:
+            runs.append((f"{run['fault_rate']:.0%} weather (section 7)", run.get("lag")))
+    rows = []
+    for name, lag in runs:
+        for view, figures in ((lag or {}).get("views") or {}).items():
+            rows.append(
+                [
+                    name,
+                    view,
+                    figures["probes"],
+                    figures["p50_ms"],
+                    figures["p99_ms"],
+                    figures["max_ms"],
+                    figures["missed"],
+                ]
+            )
+    if not rows:
+        return "## 9. Lag of derived views\n\nNot measured in this run.\n"
+    return "\n".join(
+        [
+            "## 9. Lag of derived views, for other readers\n",
+            _p("""While the load and weather runs keep the server busy, a probe writes as one user
+            and polls as another user and anonymously (bench/lag.py): the time from a write's
+            answer to the first read that shows it, per view. The writer sees every write at once
+            (tests/api/test_read_your_writes.py). Locally the stream pump polls every 0.2 s and
+            delivers at once; deployed, the event source mapping gathers records for up to
+            `batching_window_seconds` (1 s) first, so AWS adds up to 1 s to each figure, and a
+            throttled or failing worker adds its retries (docs/api.md states the bound)."""),
+            _table(["run", "view", "probes", "p50 ms", "p99 ms", "max ms", "missed (30 s)"], rows),
+        ]
+    )

@@ -25,7 +25,7 @@ from urllib.request import Request, urlopen
 
 from tqdm import tqdm
 
-from bench import loadrun, stats
+from bench import lag, loadrun, stats
 from local import invariants
 from local.emulator import WEATHER_PATH
 from local.retrying import Outcome, send_with_retries
@@ -103,12 +103,14 @@ def run_one(rate: float, operations: int, concurrency: int = 4, seed_value: int 
                 outcomes.append(((time.perf_counter() - started) * 1000, outcome))
                 progress.update(1)
 
+        probe = lag.Probe(server.port).start()  # other readers' lag, in this weather
         _weather(server.emulator_url, rate, seed=seed_value)
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
             list(pool.map(one, plan))
         wall = time.perf_counter() - started
         progress.close()
+        lags = probe.stop()
         injected = _weather(server.emulator_url)["injected"]
         _weather(server.emulator_url, 0)
         time.sleep(1)  # the pump drains every 0.2 s
@@ -117,6 +119,7 @@ def run_one(rate: float, operations: int, concurrency: int = 4, seed_value: int 
         server.stop()
     summary = _summary(rate, operations, concurrency, wall, outcomes, injected, report)
     summary["invariants"]["dead_lettered_batches"] = server.dead_lettered
+    summary["lag"] = lags
     return summary
 
 

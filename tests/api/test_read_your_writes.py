@@ -56,9 +56,9 @@ def test_the_postman_collection_finds_its_new_article_in_its_tag_and_the_site_wi
     by_tag = get(lagging, "/api/articles?tag=dragons", jake)
     everything = get(lagging, "/api/articles", jake)
 
-    assert slugs(by_tag) == [slug] and by_tag["articlesCount"] == 1
+    assert (slugs(by_tag), by_tag["articlesCount"]) == ([slug], 1)
     assert by_tag["articles"][0]["tagList"] == ["dragons", "training"]
-    assert slugs(everything) == [slug] and everything["articlesCount"] == 1
+    assert (slugs(everything), everything["articlesCount"]) == ([slug], 1)
 
 
 def test_a_new_article_reaches_other_readers_once_the_worker_has_run(lagging: Api) -> None:
@@ -145,7 +145,9 @@ def test_the_count_read_after_a_favorite_counts_it_beside_everyone_elses(lagging
 
     favorite(lagging, jake, slug)
     article = get(lagging, f"/api/articles/{slug}", jake)["article"]
-    listed = [counts(get(lagging, path, jake))[slug] for path in ("/api/articles", "/api/articles?tag=dragons")]
+    listed = [
+        counts(get(lagging, path, jake))[slug] for path in ("/api/articles", "/api/articles?tag=dragons")
+    ]
 
     assert (article["favorited"], article["favoritesCount"]) == (True, 2)
     assert listed == [2, 2]
@@ -198,7 +200,9 @@ def test_a_new_name_shows_on_the_authors_articles_at_once(lagging: Api) -> None:
     changed = {"user": {"username": "jacob", "bio": "I work at statefarm"}}
     assert lagging.request("PUT", "/api/user", changed, token=jake).status_code == 200
     article = get(lagging, f"/api/articles/{slug}", jake)["article"]
-    listed = [get(lagging, path, jake)["articles"][0] for path in ("/api/articles", "/api/articles?tag=dragons")]
+    listed = [
+        get(lagging, path, jake)["articles"][0] for path in ("/api/articles", "/api/articles?tag=dragons")
+    ]
 
     assert [(a["author"]["username"], a["author"]["bio"]) for a in (article, *listed)] == [
         ("jacob", "I work at statefarm")

@@ -179,7 +179,8 @@ class Transaction(TransactWrite):
 
 
 def failed_conditions(error: TransactWriteError) -> list[bool]:
-    """Per item of a cancelled transaction, in the order staged: did its condition fail?"""
+    """Per item of a cancelled transaction, did its condition fail? In the order PynamoDB sends
+    them: condition checks, then deletes, then puts, then updates, each in the order staged."""
     return [r is not None and r.code == "ConditionalCheckFailed" for r in error.cancellation_reasons or []]
 
 

@@ -222,7 +222,9 @@ def as_written(card: Card, pending: Mine, count: int | None = None) -> Card:
     written = pending.articles.get(card.article_id)
     if written is not None and written.present and written.card.updated_at > card.updated_at:
         new = written.card
-        card = replace(card, slug=new.slug, title=new.title, description=new.description, updated_at=new.updated_at)
+        card = replace(
+            card, slug=new.slug, title=new.title, description=new.description, updated_at=new.updated_at
+        )
     profile = pending.profile
     if profile is not None and profile.user_id == card.author_id and profile.version > card.author.version:
         card = replace(card, author=profile)
@@ -272,8 +274,5 @@ def view(article: Article, viewer: str | None, favorited: bool | None = None) ->
     favorite = pending.favorites.get(article.article_id) if viewer is not None else None
     count = favorites_count(viewer, favorite) if viewer is not None and favorite is not None else None
     card = as_written(article, pending, count)
-    return ArticleView(replace(article, **_card_fields(card), body=body), bool(is_favorited), bool(following), body=body)
-
-
-def _card_fields(card: Card) -> dict[str, Any]:
-    return {"author": card.author, "favorites_count": card.favorites_count}
+    shown = replace(article, author=card.author, favorites_count=card.favorites_count, body=body)
+    return ArticleView(shown, bool(is_favorited), bool(following), body=body)

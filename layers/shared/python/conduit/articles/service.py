@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 from conduit.articles import reading
@@ -128,7 +129,7 @@ def update(slug: str, caller: str, changes: ArticleChanges) -> ArticleView:
             slug=_free_slug(after.title, keep=before.slug) if after.title != before.title else before.slug,
         )
         try:
-            articles.update(before, after, also=lambda transaction: mine.stage_article(transaction, after, True))
+            articles.update(before, after, also=partial(mine.stage_article, card=after, present=True))
             break
         except SlugTaken:
             continue
@@ -175,7 +176,9 @@ def list_articles(
             matches = author_id in (None, f.placement.author_id) and (tag is None or tag in f.tags)
             return key if narrowed and matches and viewer == favoriter else None
 
-        flags = Flags(viewer, viewers_favorites, all_favorited=viewer == favoriter, own_favorites=own_favorite)
+        flags = Flags(
+            viewer, viewers_favorites, all_favorited=viewer == favoriter, own_favorites=own_favorite
+        )
     elif author_id is not None:
         key = listings.author_tag_key(author_id, tag) if tag is not None else listings.author_key(author_id)
         keys = [key]

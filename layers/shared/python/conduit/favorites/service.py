@@ -38,7 +38,11 @@ def _own_list_change(caller: str, article: Article, adding: bool, pending: bool 
         if pending:
             mine.stage_favorite(transaction, caller, article, adding)
 
-    step = listings.reference_puts(keys, article.placement) if adding else listings.deletes(keys, article.placement.sk)
+    step = (
+        listings.reference_puts(keys, article.placement)
+        if adding
+        else listings.deletes(keys, article.placement.sk)
+    )
     return replace(step, stage=stage, staged=2 if pending else 1)
 
 

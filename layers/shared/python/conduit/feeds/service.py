@@ -137,7 +137,8 @@ def _pull(reader_id: str, author_id: str) -> bool:
     try:
         transact(write)
     except TransactWriteError as error:
-        marker_there, full, unfollowed = [*failed_conditions(error), False, False, False][:3]
+        # PynamoDB sends deletes before puts before updates: the follow's record, the marker, the count
+        unfollowed, marker_there, full = [*failed_conditions(error), False, False, False][:3]
         if marker_there:  # pulled already (a repeat)
             mine.clear_follow(reader_id, author_id, following=True)
             return True

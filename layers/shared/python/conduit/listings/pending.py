@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pynamodb.exceptions import DeleteError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from conduit.cards import Author, Card, Placement
@@ -142,7 +143,7 @@ def stage_follow(transaction: TransactWrite, follower_id: str, author_id: str, f
     feed holds: nothing of the author before a follow, all of their articles before an
     unfollow; one following a record still pending keeps its count of what was moved."""
     item = _follow(follower_id, author_id)
-    actions = [
+    actions: list[Action] = [
         ListingItem.present.set(following),
         ListingItem.filled.set(ListingItem.filled | (not following)),
         ListingItem.moved.set(ListingItem.moved | 0),
@@ -170,7 +171,9 @@ def read_follow(follower_id: str, author_id: str) -> PendingFollow | None:
     return PendingFollow(bool(item.present), bool(item.filled), int(item.moved or 0))
 
 
-def stage_moved(transaction: TransactWrite, follower_id: str, author_id: str, following: bool, net: int) -> None:
+def stage_moved(
+    transaction: TransactWrite, follower_id: str, author_id: str, following: bool, net: int
+) -> None:
     """Count `net` articles moved into the feed (out of it if negative), in the transaction
     that moves them, while the follow (or unfollow) they carry is still the latest."""
     item = _follow(follower_id, author_id)

@@ -556,7 +556,9 @@ class Merge:
             return any(item.sk == sk for item in source.read)
         return None
 
-    def correct(self, key: str, entry: ListingItem, wanted: bool, held: bool, counter: int | None = None) -> None:
+    def correct(
+        self, key: str, entry: ListingItem, wanted: bool, held: bool, counter: int | None = None
+    ) -> None:
         """Show the entry `entry` of partition `key` as `wanted` (there, or not) where the list
         `held` it otherwise, and count it so; `counter` replaces the partition's counter as read
         (from the snapshot that told `held`)."""

@@ -103,7 +103,7 @@ def followees(follower_id: str) -> tuple[set[str], bool]:
     return found, edges.last_evaluated_key is None
 
 
-def follow(follower_id: str, followee_id: str, also: Callable[[TransactWrite], None]) -> None:
+def follow(follower_id: str, followee_id: str, also: Callable[[TransactWrite], None] | None = None) -> None:
     """Put the edge only if absent, with `also` (the follower's record of the follow), in one
     transaction: following again, or a repeat of this call, finds the edge and leaves it as it
     is (keeping what the worker set on it)."""
@@ -111,18 +111,22 @@ def follow(follower_id: str, followee_id: str, also: Callable[[TransactWrite], N
 
     def write(transaction: TransactWrite) -> None:
         transaction.save(edge, condition=FollowRecord.follower_id.does_not_exist())
-        also(transaction)
+        if also is not None:
+            also(transaction)
 
     commit_once(write)
 
 
-def unfollow(follower_id: str, followee_id: str, also: Callable[[TransactWrite], None]) -> None:
+def unfollow(follower_id: str, followee_id: str, also: Callable[[TransactWrite], None] | None = None) -> None:
     """Delete the edge only if present, with `also`, in one transaction: unfollowing someone
     not followed is not an error, and writes nothing."""
 
     def write(transaction: TransactWrite) -> None:
-        transaction.delete(FollowRecord(follower_id, followee_id), condition=FollowRecord.follower_id.exists())
-        also(transaction)
+        transaction.delete(
+            FollowRecord(follower_id, followee_id), condition=FollowRecord.follower_id.exists()
+        )
+        if also is not None:
+            also(transaction)
 
     commit_once(write)
 

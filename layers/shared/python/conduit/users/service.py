@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 from conduit import retries
 from conduit.errors import ServiceUnavailable, Unauthorized, ValidationFailed
+from conduit.listings import pending as mine
 from conduit.observability import logger, metrics
 from conduit.resources import COMPENSATION_FAILED_METRIC
 from conduit.routes import ROUTES_BY_NAME
-from conduit.listings import pending as mine
 from conduit.users import identity, store
 from conduit.users.store import TAKEN, User
 
