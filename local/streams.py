@@ -93,6 +93,9 @@ class StreamPump:
     from_latest: bool = False
     _shards: dict[tuple[str, str, str], _Shard] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    #: Every source stream found: a discovery that failed part way is done again, or the
+    #: streams it had not reached yet would never be pumped.
+    _discovered: bool = False
 
     def _discover(self) -> None:
         dynamodb = boto3.client("dynamodb")
@@ -111,13 +114,14 @@ class StreamPump:
                             StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType=position
                         )["ShardIterator"]
                         self._shards[key] = _Shard(worker, arn, shard["ShardId"], iterator)
+        self._discovered = True
 
     def drain(self, strict: bool = True) -> int:
         """Deliver every record written so far, retrying as the mappings do; returns how many
         records left the streams (applied or dead-lettered). `strict` (tests) raises
         `DeadLettered` once a batch was dead-lettered; `make dev` logs it and goes on."""
         with self._lock:
-            if not self._shards:
+            if not self._discovered:
                 self._discover()
             streams = boto3.client("dynamodbstreams")
             done, dead_before = 0, len(self.dead_letters)

@@ -12,6 +12,7 @@ from conduit.feeds import service as feeds
 from conduit.listings import store as listings
 from conduit.resources import COMMENTS, FAVORITES, FOLLOWS
 from conduit.routes import WORKERS
+from local.emulator import Emulator
 from local.gateway import LambdaContext, load_handler
 from local.streams import DeadLettered, StreamPump
 from tests.api.conftest import Api
@@ -181,3 +182,21 @@ def test_a_batch_whose_every_record_fails_is_bisected_until_each_goes_alone_to_t
     pump.drain(strict=False)
 
     assert [letter.batch_size for letter in pump.dead_letters] == [1, 1]
+
+
+def test_a_pump_whose_stream_discovery_failed_part_way_finds_every_stream_next_time(
+    api: Api, emulator: Emulator
+) -> None:
+    jake = api.register("jake")["token"]
+    publish(api, jake, title="Tagged", tagList=["news"])
+    pump = StreamPump()  # a new one: it has found no stream yet, and must find them all
+    emulator.fail("DescribeTable", after=1)  # the first source table is found, the next is not
+    with pytest.raises(Exception, match="DescribeTable"):
+        pump.drain()
+    emulator.heal()
+
+    pump.drain()
+
+    assert {(s.worker.name, s.stream_arn.split("/")[1]) for s in pump._shards.values()} == {
+        (worker.name, settings.table_name(table)) for worker in WORKERS for table in worker.sources
+    }
