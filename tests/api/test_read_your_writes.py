@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import pytest
+
 from tests.api.conftest import Api
 from tests.api.publishing import publish
 
@@ -310,3 +312,84 @@ def test_the_following_flag_shows_a_follow_at_once(lagging: Api) -> None:
     profile = get(lagging, "/api/profiles/jake", ann)["profile"]
 
     assert [article["author"]["following"], listed["author"]["following"], profile["following"]] == [True] * 3
+
+
+def comments_of(api: Api, slug: str, token: str | None) -> list[tuple[str, str]]:
+    return [
+        (c["body"], c["author"]["username"])
+        for c in get(api, f"/api/articles/{slug}/comments", token)["comments"]
+    ]
+
+
+def test_a_new_name_shows_on_the_authors_comments_at_once(lagging: Api) -> None:
+    jake = lagging.register("jake")["token"]
+    slug = publish(lagging, jake)["slug"]
+    lagging.request("POST", f"/api/articles/{slug}/comments", {"comment": {"body": "first"}}, token=jake)
+    lagging.settle()
+
+    lagging.request("PUT", "/api/user", {"user": {"username": "jacob"}}, token=jake)
+
+    assert comments_of(lagging, slug, jake) == [("first", "jacob")]
+
+
+def test_a_comment_shows_for_its_writer_even_from_a_replica_that_has_not_seen_it(
+    lagging: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jake = lagging.register("jake")["token"]
+    ann = lagging.register("ann")["token"]
+    slug = publish(lagging, jake)["slug"]
+    lagging.request("POST", f"/api/articles/{slug}/comments", {"comment": {"body": "older"}}, token=jake)
+    lagging.request("POST", f"/api/articles/{slug}/comments", {"comment": {"body": "newest"}}, token=jake)
+    behind(monkeypatch, "newest")
+
+    assert comments_of(lagging, slug, jake) == [("newest", "jake"), ("older", "jake")]
+    assert comments_of(lagging, slug, ann) == [("older", "jake")]  # others: a moment later
+
+
+def test_a_deleted_comment_is_gone_for_its_writer_even_from_a_replica_that_still_has_it(
+    lagging: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jake = lagging.register("jake")["token"]
+    slug = publish(lagging, jake)["slug"]
+    path = f"/api/articles/{slug}/comments"
+    kept = lagging.request("POST", path, {"comment": {"body": "kept"}}, token=jake)
+    gone = lagging.request("POST", path, {"comment": {"body": "gone"}}, token=jake).json["comment"]
+    stale = list(comment_records(slug))
+
+    lagging.request("DELETE", f"{path}/{gone['id']}", token=jake)
+    serve_from(monkeypatch, stale)
+
+    assert kept.status_code == 200
+    assert comments_of(lagging, slug, jake) == [("kept", "jake")]
+
+
+def comment_records(slug: str) -> Any:
+    from conduit.articles import store as articles
+    from conduit.comments.store import Newest
+
+    newest = Newest(str(articles.id_of_slug(slug)))
+    for call in newest.first_calls():
+        call()
+    return [record for records in newest.read.values() for record in records]
+
+
+def behind(monkeypatch: pytest.MonkeyPatch, body: str) -> None:
+    """Comment pages are read from a replica that has not seen the comment `body` yet."""
+    from conduit.comments.store import CommentRecord
+
+    query = CommentRecord.query
+
+    def replica(*args: Any, **kwargs: Any) -> Any:
+        return [record for record in query(*args, **kwargs) if record.body != body]
+
+    monkeypatch.setattr(CommentRecord, "query", replica)
+
+
+def serve_from(monkeypatch: pytest.MonkeyPatch, records: list[Any]) -> None:
+    """Comment pages are read from a replica that still holds these records."""
+    from conduit.comments.store import CommentRecord
+
+    def replica(thread: str, *args: Any, **kwargs: Any) -> Any:
+        return sorted((r for r in records if r.thread == thread), key=lambda r: -int(r.comment_id))
+
+    monkeypatch.setattr(CommentRecord, "query", replica)

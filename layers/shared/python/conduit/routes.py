@@ -308,11 +308,13 @@ ROUTES: tuple[Route, ...] = (
         path="/api/articles/{slug}/comments",
         handler="comments.list.handler",
         auth=Auth.OPTIONAL,
-        # the slug claim; the comment partitions beside the viewer's follow edges
+        # the slug claim; the comment partitions beside the viewer's follow edges and pending
+        # changes (their comments of the last moment, by key)
         grants=(
             TableGrant(ARTICLES, ("GetItem",)),
-            TableGrant(COMMENTS, ("Query",)),
+            TableGrant(COMMENTS, ("Query", "GetItem")),
             TableGrant(FOLLOWS, ("Query", "BatchGetItem")),
+            TableGrant(LISTINGS, ("Query",)),
         ),
     ),
     Route(
@@ -321,11 +323,12 @@ ROUTES: tuple[Route, ...] = (
         path="/api/articles/{slug}/comments",
         handler="comments.add.handler",
         auth=Auth.REQUIRED,
-        # the slug claim and a block of ids; the author's card; the comment (read back only
-        # when a retried put finds its id taken)
+        # the slug claim and a block of ids; the author's card and recent comments; the comment
+        # with their record of it (read back only when a repeat finds its id taken)
         grants=(
             TableGrant(ARTICLES, ("GetItem", "UpdateItem")),
-            TableGrant(COMMENTS, ("PutItem", "GetItem")),
+            TableGrant(COMMENTS, ("TransactWriteItems", "PutItem", "GetItem")),
+            TableGrant(LISTINGS, ("Query", "PutItem")),
             _PROFILE,
         ),
     ),
@@ -335,7 +338,11 @@ ROUTES: tuple[Route, ...] = (
         path="/api/articles/{slug}/comments/{id}",
         handler="comments.delete.handler",
         auth=Auth.REQUIRED,
-        grants=(TableGrant(ARTICLES, ("GetItem",)), TableGrant(COMMENTS, ("DeleteItem", "GetItem"))),
+        grants=(
+            TableGrant(ARTICLES, ("GetItem",)),
+            TableGrant(COMMENTS, ("TransactWriteItems", "DeleteItem", "GetItem")),
+            TableGrant(LISTINGS, ("Query", "PutItem")),
+        ),
     ),
     Route(
         name="ListTags",

@@ -15,7 +15,8 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from conduit.articles import store as articles
@@ -24,6 +25,7 @@ from conduit.clock import now_iso
 from conduit.comments import store
 from conduit.comments.store import Comment, NotTheAuthor
 from conduit.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
+from conduit.listings import pending as mine
 from conduit.profiles import store as follows
 from conduit.storage import run_rounds, together
 from conduit.users import store as users
@@ -88,12 +90,16 @@ def add(slug: str, author_id: str, body: str) -> CommentView:
     step, so a request that fails (a 503) wrote no comment, and its repeat writes one. An id
     taken by a failed request is skipped, never given again."""
     article_id = _article_id(slug)
-    comment_id, profile = together(lambda: _take_id(article_id), lambda: users.get(author_id))
+    comment_id, profile, earlier = together(
+        lambda: _take_id(article_id), lambda: users.get(author_id), lambda: mine.read(author_id)
+    )
     if profile is None:
         raise Unauthorized("belongs to no user")
     now = now_iso()
     comment = Comment(article_id, comment_id, users.card_of(profile), body, created_at=now, updated_at=now)
-    store.add(comment, token=uuid.uuid4().hex)
+    # with its writer's record of it: their next page shows it, whatever replica answers
+    record = partial(mine.stage_comment, user_id=author_id, earlier=earlier, article_id=article_id)
+    store.add(comment, token=uuid.uuid4().hex, also=partial(record, comment_id=comment_id, present=True))
     return CommentView(comment, following=False)
 
 
@@ -101,15 +107,21 @@ def list_comments(slug: str, viewer: str | None) -> list[CommentView]:
     """The newest comments, side by side from the article's partitions, with the viewer's
     follow edges read beside them (the page's other authors by key if the viewer follows
     more than those edges show)."""
-    newest = store.Newest(_article_id(slug))
+    article_id = _article_id(slug)
+    newest = store.Newest(article_id)
     followed: set[str] = set()
     complete = [True]
+    pending = [mine.NOTHING]
 
     def read_followees() -> None:
         found, complete[0] = follows.followees(str(viewer))
         followed.update(found)
 
-    rounds: list[list[Callable[[], Any]]] = [newest.first_calls() + ([read_followees] if viewer else [])]
+    def read_pending() -> None:
+        pending[0] = mine.read(str(viewer))
+
+    signed_in = [read_followees, read_pending] if viewer else []
+    rounds: list[list[Callable[[], Any]]] = [newest.first_calls() + signed_in]
 
     def next_round() -> list[Callable[[], Any]]:
         if rounds:
@@ -125,7 +137,28 @@ def list_comments(slug: str, viewer: str | None) -> list[CommentView]:
         return []
 
     run_rounds(next_round)
-    return [CommentView(c, c.author.user_id in followed) for c in newest.comments()]
+    comments = _as_written(article_id, newest.comments(), pending[0])
+    return [CommentView(c, c.author.user_id in followed) for c in comments]
+
+
+def _as_written(article_id: str, comments: list[Comment], pending: mine.Mine) -> list[Comment]:
+    """The newest comments as the viewer last wrote them: their comments of the last moment
+    that the page's (eventually consistent) reads missed, looked up by key; the ones they
+    deleted, left out; their new card on theirs."""
+    written = pending.comments_on(article_id)
+    shown = {c.comment_id for c in comments}
+    floor = min(shown) if len(comments) >= store.MAX_LISTED else 0
+    missing = [i for i, present in written.items() if present and i not in shown and i > floor]
+    found = together(*[lambda i=i: store.get(article_id, i) for i in missing]) if missing else []
+    merged = sorted([*comments, *(c for c in found if c is not None)], key=lambda c: -c.comment_id)
+    kept = [c for c in merged if written.get(c.comment_id, True)][: store.MAX_LISTED]
+    card = pending.profile
+    if card is None:
+        return kept
+    return [
+        replace(c, author=card) if c.author.user_id == card.user_id and c.author.version < card.version else c
+        for c in kept
+    ]
 
 
 _ID = re.compile(r"^[1-9][0-9]{0,14}$")  # ASCII digits only: str.isdigit() admits '²'
@@ -139,9 +172,12 @@ def parse_id(raw: str) -> int:
 
 def delete(slug: str, raw_id: str, caller: str) -> None:
     comment_id = parse_id(raw_id)
-    article_id = _article_id(slug)
+    article_id, earlier = together(lambda: _article_id(slug), lambda: mine.read(caller))
+    record = partial(mine.stage_comment, user_id=caller, earlier=earlier, article_id=article_id)
     try:
-        deleted = store.delete(article_id, comment_id, caller)
+        deleted = store.delete(
+            article_id, comment_id, caller, also=partial(record, comment_id=comment_id, present=False)
+        )
     except NotTheAuthor:
         raise Forbidden.on("comment", "can only be deleted by its author") from None
     if not deleted:

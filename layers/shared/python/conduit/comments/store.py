@@ -13,12 +13,23 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DeleteError, PutError, UpdateError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.transactions import TransactWrite
 
 from conduit.cards import Author
 from conduit.resources import COMMENTS, SHARDING
-from conduit.storage import Record, author_copy_update, copied_author, each, retried, share, table_meta
+from conduit.storage import (
+    Record,
+    author_copy_update,
+    conflicted,
+    copied_author,
+    each,
+    retried,
+    share,
+    table_meta,
+    transact,
+)
 
 #: An article's comments are read newest first; beyond this many only the newest are shown.
 MAX_LISTED = 100
@@ -103,14 +114,23 @@ def comment_record(comment: Comment, token: str) -> CommentRecord:
     )
 
 
-def add(comment: Comment, token: str) -> None:
-    """Put the comment only if its id is free. A retried put (its reply lost) finds the comment
-    it wrote, with its own `token`: that is success, not a clash."""
+Also = Callable[[TransactWrite], None]
+
+
+def add(comment: Comment, token: str, also: Also) -> None:
+    """Put the comment only if its id is free, with `also` (its writer's record of it), in one
+    transaction. A repeat that finds the comment it wrote, with its own `token` (a request
+    sent again after a reply was lost), is success, not a clash."""
     record = comment_record(comment, token)
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.save(record, condition=CommentRecord.thread.does_not_exist())
+        also(transaction)
+
     try:
-        record.save(condition=CommentRecord.thread.does_not_exist())
-    except PutError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        transact(write)
+    except TransactWriteError as error:
+        if not conflicted(error):
             raise
         try:
             found = CommentRecord.get(record.thread, record.comment_id, consistent_read=True)
@@ -165,13 +185,29 @@ class NotTheAuthor(Exception):
     pass
 
 
-def delete(article_id: str, comment_id: int, author_id: str) -> bool:
-    """Delete a comment if `author_id` wrote it; False if there is no such comment."""
-    thread = thread_of(article_id, comment_id)
+def get(article_id: str, comment_id: int) -> Comment | None:
+    """One comment, read consistently (its writer's, just written)."""
     try:
-        CommentRecord(thread, comment_id).delete(condition=CommentRecord.author_id == author_id)
-    except DeleteError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        return _to_comment(
+            CommentRecord.get(thread_of(article_id, comment_id), comment_id, consistent_read=True)
+        )
+    except CommentRecord.DoesNotExist:
+        return None
+
+
+def delete(article_id: str, comment_id: int, author_id: str, also: Also) -> bool:
+    """Delete a comment if `author_id` wrote it, with `also` (their record of it), in one
+    transaction; False if there is no such comment."""
+    thread = thread_of(article_id, comment_id)
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.delete(CommentRecord(thread, comment_id), condition=CommentRecord.author_id == author_id)
+        also(transaction)
+
+    try:
+        transact(write)
+    except TransactWriteError as error:
+        if not conflicted(error):
             raise
         # The condition failed: either there is no such comment or someone else wrote it.
         try:

@@ -8,6 +8,9 @@ change:
 - `art#<articleId>`: the user published or edited the article (`present`, with its card) or
   deleted it;
 - `profile`: the user changed their name, bio or image (their new card);
+- `comments`: the user's last comments and deletions of comments, for `COMMENT_SECONDS`:
+  comments are written at once, but a page reads them with eventually consistent Queries,
+  which may for a moment answer from a replica that has not seen the last write;
 - in their feed partition, `~^follow#<author>`: the user followed (`present`) or unfollowed
   the author. It sorts just below the feed's counter, so the Query that reads the counter
   reads it too, and it counts the author's articles the worker has moved into (or out of) the
@@ -41,6 +44,11 @@ _MINE = "mine#"
 _FAVORITE = "fav#"
 _ARTICLE = "art#"
 _PROFILE = "profile"
+_COMMENTS = "comments"
+#: How long a comment (or its deletion) is looked up by key for its writer: far longer than
+#: a DynamoDB replica takes to see a write (milliseconds), short enough to keep the item small.
+COMMENT_SECONDS = 60
+RECENT_COMMENTS = 10
 #: Longer than the worker is ever behind, short of an outage that `ops` repairs anyway.
 LIFETIME_SECONDS = 24 * 3600
 
@@ -63,15 +71,38 @@ class PendingArticle:
 
 
 @dataclass(frozen=True)
+class PendingComment:
+    """A comment the user wrote (`present`) or deleted, and when (epoch seconds)."""
+
+    article_id: str
+    comment_id: int
+    present: bool
+    at: float
+
+    def encoded(self) -> str:
+        return f"{self.article_id}#{self.comment_id}#{int(self.present)}#{self.at:.3f}"
+
+    @classmethod
+    def decoded(cls, text: str) -> PendingComment:
+        article_id, comment_id, present, at = text.split("#")
+        return cls(article_id, int(comment_id), present == "1", float(at))
+
+
+@dataclass(frozen=True)
 class Mine:
     """What a reader wrote that the worker may not have carried everywhere yet."""
 
     favorites: dict[str, PendingFavorite] = field(default_factory=dict)
     articles: dict[str, PendingArticle] = field(default_factory=dict)
     profile: Author | None = None
+    comments: tuple[PendingComment, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.favorites or self.articles or self.profile)
+        return bool(self.favorites or self.articles or self.profile or self.comments)
+
+    def comments_on(self, article_id: str) -> dict[int, bool]:
+        """The user's recent comments (True) and deletions (False) on an article, by id."""
+        return {c.comment_id: c.present for c in self.comments if c.article_id == article_id}
 
 
 NOTHING = Mine()
@@ -195,6 +226,23 @@ def clear_follow(follower_id: str, author_id: str, following: bool) -> None:
     _clear_item(_follow(follower_id, author_id), ListingItem.present == following)
 
 
+def stage_comment(
+    transaction: TransactWrite, user_id: str, earlier: Mine, article_id: str, comment_id: int, present: bool
+) -> None:
+    """Record a comment (`present`) or its deletion in its own transaction, beside the user's
+    other recent ones (`earlier`, as read before)."""
+    now = time.time()
+    kept = [c for c in earlier.comments if (c.article_id, c.comment_id) != (article_id, comment_id)]
+    recent = [*kept[-(RECENT_COMMENTS - 1) :], PendingComment(article_id, comment_id, present, now)]
+    item = ListingItem(
+        _key(user_id),
+        _COMMENTS,
+        recent=[c.encoded() for c in recent],
+        expires=int(now) + COMMENT_SECONDS,
+    )
+    transaction.save(item)
+
+
 def _placement(item: ListingItem, user_id: str) -> Placement:
     created_at, _, article_id = str(item.at).partition("#")
     return Placement(article_id, str(item.author_id or user_id), created_at)
@@ -222,6 +270,7 @@ def read(user_id: str) -> Mine:
     favorites: dict[str, PendingFavorite] = {}
     articles: dict[str, PendingArticle] = {}
     profile: Author | None = None
+    comments: tuple[PendingComment, ...] = ()
     for item in ListingItem.query(_key(user_id), consistent_read=True):
         if item.expires is not None and item.expires < now:
             continue  # expired; DynamoDB deletes it in its own time
@@ -234,7 +283,10 @@ def read(user_id: str) -> Mine:
             articles[card.article_id] = PendingArticle(card, bool(item.present))
         elif item.sk == _PROFILE:
             profile = copied_author(item, user_id)
-    return Mine(favorites, articles, profile)
+        elif item.sk == _COMMENTS:
+            recent = (PendingComment.decoded(str(text)) for text in item.recent or ())
+            comments = tuple(c for c in recent if now - c.at < COMMENT_SECONDS)
+    return Mine(favorites, articles, profile, comments)
 
 
 def _clear(user_id: str, sk: str, condition: Any) -> None:

@@ -110,6 +110,8 @@ class ListingItem(Record):
     #: when it began (`filled`), and how many the worker has moved in or out since (`moved`).
     filled = BooleanAttribute(null=True)
     moved = NumberAttribute(null=True)
+    #: A user's last comments and deletions of comments (`conduit.listings.pending`).
+    recent = ListAttribute(of=UnicodeAttribute, null=True)
     by_popularity = PopularityIndex()
 
 
