@@ -19,13 +19,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bench import loadrun, stats
 
 #: A view not showing a write after this long counts as this long (and as missed).
 GIVE_UP_SECONDS = 30.0
-POLL_SECONDS = 0.02
+POLL_SECONDS = 0.05
 VIEWS = ("site list", "tag list", "author list", "feed", "tags", "count", "card", "author card")
 
 Call = Callable[[str, str, Any, str | None], tuple[int, Any]]
@@ -73,7 +74,13 @@ class Probe:
         self._thread.join(timeout=GIVE_UP_SECONDS + 10)
         return self.summary()
 
-    def _wait(self, view: str, shows: Callable[[], bool], since: float) -> None:
+    def _wait(self, views: dict[str, Callable[[], bool]], since: float) -> None:
+        """Poll every view of one write, each on its own thread, until it shows the write: its
+        lag is the time from the write's answer to the first read of it that does."""
+        with ThreadPoolExecutor(max_workers=len(views)) as pool:
+            list(pool.map(lambda view: self._poll(view, views[view], since), views))
+
+    def _poll(self, view: str, shows: Callable[[], bool], since: float) -> None:
         while True:
             try:
                 if shows():
@@ -86,6 +93,10 @@ class Probe:
                 self.missed[view] += 1
                 return
             time.sleep(POLL_SECONDS)
+
+    def _article(self, slug: str) -> dict[str, Any]:
+        article: dict[str, Any] = self._send("GET", f"/api/articles/{slug}")["article"]
+        return article
 
     def _titles(self, path: str, token: str | None = None) -> list[str]:
         return [a["title"] for a in self._send("GET", path, token=token)["articles"]]
@@ -102,36 +113,35 @@ class Probe:
         )["article"]
         since = time.perf_counter()
         slug = created["slug"]
-        self._wait("site list", lambda: title in self._titles("/api/articles?limit=20"), since)
-        self._wait("tag list", lambda: title in self._titles(f"/api/articles?tag={tag}"), since)
-        self._wait("author list", lambda: title in self._titles(f"/api/articles?author={self.writer}"), since)
-        self._wait("feed", lambda: title in self._titles("/api/articles/feed", self.reader_token), since)
-        self._wait("tags", lambda: tag in self._send("GET", "/api/tags")["tags"], since)
-
-        self._send("POST", f"/api/articles/{slug}/favorite", token=self.reader_token)
-        since = time.perf_counter()
         self._wait(
-            "count",
-            lambda: self._send("GET", f"/api/articles/{slug}")["article"]["favoritesCount"] == 1,
+            {
+                "site list": lambda: title in self._titles("/api/articles?limit=20"),
+                "tag list": lambda: title in self._titles(f"/api/articles?tag={tag}"),
+                "author list": lambda: title in self._titles(f"/api/articles?author={self.writer}"),
+                "feed": lambda: title in self._titles("/api/articles/feed", self.reader_token),
+                "tags": lambda: tag in self._send("GET", "/api/tags")["tags"],
+            },
             since,
         )
 
+        self._send("POST", f"/api/articles/{slug}/favorite", token=self.reader_token)
+        self._wait({"count": lambda: self._article(slug)["favoritesCount"] == 1}, time.perf_counter())
+
         edited = f"{title} edited"
-        slug = self._send("PUT", f"/api/articles/{slug}", {"article": {"title": edited}}, self.writer_token)[
-            "article"
-        ]["slug"]
-        since = time.perf_counter()
-        self._wait("card", lambda: edited in self._titles("/api/articles?limit=20"), since)
+        changed = self._send(
+            "PUT", f"/api/articles/{slug}", {"article": {"title": edited}}, self.writer_token
+        )
+        slug = changed["article"]["slug"]
+        self._wait({"card": lambda: edited in self._titles("/api/articles?limit=20")}, time.perf_counter())
 
         bio = f"bio {n}"
         self._send("PUT", "/api/user", {"user": {"bio": bio}}, self.writer_token)
-        since = time.perf_counter()
 
         def bio_shows() -> bool:
             listed = self._send("GET", "/api/articles?limit=20")["articles"]
             return any(a["slug"] == slug and a["author"]["bio"] == bio for a in listed)
 
-        self._wait("author card", bio_shows, since)
+        self._wait({"author card": bio_shows}, time.perf_counter())
         self._send("DELETE", f"/api/articles/{slug}", token=self.writer_token)
 
     def _run(self) -> None:
