@@ -636,8 +636,10 @@ def lag_section(results: dict[str, Any]) -> str:
         [
             "## 9. Lag of derived views, for other readers\n",
             _p("""While the load and weather runs keep the server busy, a probe writes as one user
-            and polls as another user and anonymously (bench/lag.py): the time from a write's
-            answer to the first read that shows it, per view. The writer sees every write at once
+            and reads as another user and anonymously (bench/lag.py), one request at a time:
+            the time from a write's answer to the first read that shows it, per view, taken
+            midway between that read and the one before it (so within half a turn over the
+            views still waiting, a few local requests, of the truth). The writer sees every write at once
             (tests/api/test_read_your_writes.py). Locally the stream pump polls every 0.2 s and
             delivers at once; deployed, the event source mapping gathers records for up to
             `batching_window_seconds` (1 s) first, so AWS adds up to 1 s to each figure, and a

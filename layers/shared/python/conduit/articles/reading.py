@@ -263,14 +263,15 @@ def view(article: Article, viewer: str | None, favorited: bool | None = None) ->
     calls.append(lambda: False if own else follows.is_following(str(viewer), article.author_id))
     if favorited is None:
         calls.append(lambda: viewer is not None and favorites.is_favorited(viewer, article.article_id))
-        calls.append(lambda: mine.read(viewer) if viewer is not None else mine.NOTHING)
     else:
         calls.append(lambda: favorited)
-        written = PendingFavorite(article.placement, article.tags, favorited)
-        calls.append(lambda: Mine(favorites={article.article_id: written}))
+    calls.append(lambda: mine.read(viewer) if viewer is not None else mine.NOTHING)
     body, following, is_favorited, pending = together(*calls)
     if body is None:
         raise NotFound("article")  # deleted since it was read
+    if favorited is not None:  # the favorite just written, whatever the record read says
+        written = PendingFavorite(article.placement, article.tags, favorited)
+        pending = replace(pending, favorites={**pending.favorites, article.article_id: written})
     favorite = pending.favorites.get(article.article_id) if viewer is not None else None
     count = favorites_count(viewer, favorite) if viewer is not None and favorite is not None else None
     card = as_written(article, pending, count)
