@@ -49,7 +49,8 @@ _COMMENTS = "comments"
 #: a DynamoDB replica takes to see a write (milliseconds), short enough to keep the item small.
 COMMENT_SECONDS = 60
 RECENT_COMMENTS = 10
-#: Longer than the worker is ever behind, short of an outage that `ops` repairs anyway.
+#: Far longer than the worker is behind while it runs; a record it never got to (its batch
+#: dead-lettered) stops correcting its writer's reads after this, and costs nothing more.
 LIFETIME_SECONDS = 24 * 3600
 
 
