@@ -393,3 +393,65 @@ def serve_from(monkeypatch: pytest.MonkeyPatch, records: list[Any]) -> None:
         return sorted((r for r in records if r.thread == thread), key=lambda r: -int(r.comment_id))
 
     monkeypatch.setattr(CommentRecord, "query", replica)
+
+
+def test_the_postman_collection_in_order_with_the_worker_behind(lagging: Api) -> None:
+    """RealWorld's Postman collection, request after request, with every check it makes on a
+    list, a count or a flag (its shape checks are the conformance tests')."""
+    user = {"username": "johnjacob", "email": "john@jacob.com", "password": "johnnyjacob"}
+    lagging.request("POST", "/api/users", {"user": user})
+    login = {"user": {"email": user["email"], "password": user["password"]}}
+    token = lagging.request("POST", "/api/users/login", login).json["user"]["token"]
+    assert (
+        lagging.request("PUT", "/api/user", {"user": {"email": user["email"]}}, token=token).status_code
+        == 200
+    )
+    for path in ("/api/articles", "/api/articles?author=johnjacob", "/api/articles?favorited=johnjacob"):
+        assert get(lagging, path)["articlesCount"] == 0
+    dragons = {
+        "title": "How to train your dragon",
+        "description": "Ever wonder how?",
+        "body": "Very carefully.",
+    }
+    created = lagging.request(
+        "POST", "/api/articles", {"article": {**dragons, "tagList": ["training", "dragons"]}}, token=token
+    ).json["article"]
+    slug = created["slug"]
+
+    feed_page = feed(lagging, token)
+    everything = get(lagging, "/api/articles", token)
+    by_author = get(lagging, "/api/articles?author=johnjacob", token)
+    single = get(lagging, f"/api/articles/{slug}", token)["article"]
+    by_tag = get(lagging, "/api/articles?tag=dragons", token)
+    updated = lagging.request(
+        "PUT", f"/api/articles/{slug}", {"article": {"body": "With two hands"}}, token=token
+    )
+    favorited = favorite(lagging, token, slug)
+    favorites = [get(lagging, "/api/articles?favorited=johnjacob", token) for _ in range(2)]
+    unfavorited = favorite(lagging, token, slug, method="DELETE")
+    comment = lagging.request(
+        "POST", f"/api/articles/{slug}/comments", {"comment": {"body": "Thank you so much!"}}, token=token
+    ).json["comment"]
+    comments = [get(lagging, f"/api/articles/{slug}/comments", t)["comments"] for t in (token, None)]
+    deleted_comment = lagging.request("DELETE", f"/api/articles/{slug}/comments/{comment['id']}", token=token)
+    deleted = lagging.request("DELETE", f"/api/articles/{slug}", token=token)
+    celeb = {"username": "celeb_johnjacob", "email": "celeb@jacob.com", "password": "johnnyjacob"}
+    lagging.request("POST", "/api/users", {"user": celeb})
+    followed = lagging.request("POST", "/api/profiles/celeb_johnjacob/follow", token=token).json["profile"]
+    unfollowed = lagging.request("DELETE", "/api/profiles/celeb_johnjacob/follow", token=token).json[
+        "profile"
+    ]
+
+    assert feed_page["articlesCount"] == 0  # one's own articles are not in one's feed
+    assert [everything["articlesCount"], by_author["articlesCount"], by_tag["articlesCount"]] == [1, 1, 1]
+    assert by_tag["articles"][0]["tagList"] == ["dragons", "training"]
+    assert (single["slug"], updated.json["article"]["body"]) == (slug, "With two hands")
+    assert (favorited["favorited"], favorited["favoritesCount"]) == (True, 1)
+    assert [[(a["favorited"], a["favoritesCount"]) for a in page["articles"]] for page in favorites] == [
+        [(True, 1)]
+    ] * 2
+    assert (unfavorited["favorited"], unfavorited["favoritesCount"]) == (False, 0)
+    assert [[c["body"] for c in page] for page in comments] == [["Thank you so much!"]] * 2
+    assert (deleted_comment.status_code, deleted.status_code) == (204, 204)
+    assert (followed["following"], unfollowed["following"]) == (True, False)
+    assert get(lagging, "/api/articles?tag=dragons", token)["articlesCount"] == 0

@@ -92,6 +92,15 @@ def _after(model: Any, context: dict[str, Any], parsed: Any = None, **_: Any) ->
         tally.add(_service(model), (time.perf_counter() - started) * 1000, retries)
 
 
+def _failed(context: dict[str, Any], event_name: str = "", **_: Any) -> None:
+    """botocore's `after-call-error` event (no answer at all: a timeout, a dropped connection),
+    which names no model: the service is in the event's name (`after-call-error.<id>.<op>`)."""
+    tally, started = _current.get(), context.get(_STARTED)
+    if tally is not None and started is not None:
+        service = event_name.split(".")[1] if event_name.count(".") >= 2 else "unknown"
+        tally.add(service, (time.perf_counter() - started) * 1000)
+
+
 def _attempted(operation: Any, response: Any = None, **_: Any) -> None:
     """botocore's `needs-retry` event, after every attempt: count the throttled ones."""
     tally = _current.get()
@@ -105,6 +114,6 @@ def track(client: Any) -> Any:
     events = client.meta.events
     events.register("before-call", _before)
     events.register("after-call", _after)
-    events.register("after-call-error", _after)  # no answer (timeouts, connection errors)
+    events.register("after-call-error", _failed)  # no answer (timeouts, connection errors)
     events.register("needs-retry", _attempted)
     return client

@@ -261,19 +261,23 @@ def view(article: Article, viewer: str | None, favorited: bool | None = None) ->
         calls.append(lambda: article.body)
     own = viewer is None or viewer == article.author_id
     calls.append(lambda: False if own else follows.is_following(str(viewer), article.author_id))
+    written = PendingFavorite(article.placement, article.tags, bool(favorited))
     if favorited is None:
         calls.append(lambda: viewer is not None and favorites.is_favorited(viewer, article.article_id))
-    else:
+    else:  # just written: its count is read beside the rest, from its source
         calls.append(lambda: favorited)
+        calls.append(lambda: favorites_count(str(viewer), written))
     calls.append(lambda: mine.read(viewer) if viewer is not None else mine.NOTHING)
-    body, following, is_favorited, pending = together(*calls)
+    body, following, is_favorited, *known, pending = together(*calls)
     if body is None:
         raise NotFound("article")  # deleted since it was read
-    if favorited is not None:  # the favorite just written, whatever the record read says
-        written = PendingFavorite(article.placement, article.tags, favorited)
-        pending = replace(pending, favorites={**pending.favorites, article.article_id: written})
     favorite = pending.favorites.get(article.article_id) if viewer is not None else None
-    count = favorites_count(viewer, favorite) if viewer is not None and favorite is not None else None
+    if known:  # the favorite just written, whatever the record read says
+        count: int | None = known[0]
+    elif viewer is not None and favorite is not None:
+        count = favorites_count(viewer, favorite)
+    else:
+        count = None
     card = as_written(article, pending, count)
     shown = replace(article, author=card.author, favorites_count=card.favorites_count, body=body)
     return ArticleView(shown, bool(is_favorited), bool(following), body=body)
