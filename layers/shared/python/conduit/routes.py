@@ -117,7 +117,9 @@ def _favorite_grants(*item_actions: str) -> tuple[Grant, ...]:
     return (
         TableGrant(ARTICLES, ("GetItem",)),
         TableGrant(FAVORITES, ("TransactWriteItems", "TransactGetItems", "GetItem", *item_actions)),
-        TableGrant(LISTINGS, ("UpdateItem", "PutItem", "TransactGetItems", "GetItem", *item_actions)),
+        TableGrant(
+            LISTINGS, ("UpdateItem", "PutItem", "Query", "TransactGetItems", "GetItem", *item_actions)
+        ),
         TableGrant(FOLLOWS, ("GetItem",)),
     )
 
