@@ -37,7 +37,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from conduit.cards import Author, Card, Placement
-from conduit.listings.store import ListingItem, card_entry, feed_key
+from conduit.listings.store import ListingItem, card_entry, card_of, feed_key
 from conduit.storage import copied_author
 
 _MINE = "mine#"
@@ -250,19 +250,7 @@ def _placement(item: ListingItem, user_id: str) -> Placement:
 
 
 def _card(item: ListingItem) -> Card:
-    placement = _placement(item, "")
-    return Card(
-        article_id=placement.article_id,
-        slug=str(item.slug),
-        title=str(item.title),
-        description=str(item.description),
-        tags=tuple(str(tag) for tag in item.tag_list or ()),
-        author=copied_author(item, placement.author_id),
-        created_at=placement.created_at,
-        updated_at=str(item.updated_at),
-        favorites_count=int(item.favorites_count or 0),
-        version=int(item.v or 0),
-    )
+    return card_of(item, _placement(item, ""))
 
 
 def read(user_id: str) -> Mine:

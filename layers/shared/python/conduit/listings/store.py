@@ -219,7 +219,11 @@ def _placement(item: ListingItem) -> Placement:
 def _card(item: ListingItem) -> Card | None:
     if item.title is None:
         return None  # a reference
-    placement = _placement(item)
+    return card_of(item, _placement(item))
+
+
+def card_of(item: ListingItem, placement: Placement) -> Card:
+    """The card an item carries (an entry's, or a writer's pending record's), at `placement`."""
     return Card(
         article_id=placement.article_id,
         slug=str(item.slug),
