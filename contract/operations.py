@@ -17,7 +17,7 @@ from typing import Any
 
 from conduit import caching
 from conduit.articles import models as articles
-from conduit.articles.paging import LIMIT_DEFAULT, LIMIT_MAX
+from conduit.articles.paging import LIMIT_DEFAULT, LIMIT_MAX, TAG_FILTER_MAX, USERNAME_FILTER_MAX
 from conduit.routes import Route
 from conduit.users import models as users
 from conduit.validation import Shape
@@ -230,9 +230,19 @@ _PAGING = (
     ),
 )
 _FILTERS = (
-    Parameter("tag", "query", {"type": "string"}, "Only articles with this tag"),
-    Parameter("author", "query", {"type": "string"}, "Only articles by this username"),
-    Parameter("favorited", "query", {"type": "string"}, "Only articles this username favorited"),
+    Parameter("tag", "query", {"type": "string", "maxLength": TAG_FILTER_MAX}, "Only articles with this tag"),
+    Parameter(
+        "author",
+        "query",
+        {"type": "string", "maxLength": USERNAME_FILTER_MAX},
+        "Only articles by this username",
+    ),
+    Parameter(
+        "favorited",
+        "query",
+        {"type": "string", "maxLength": USERNAME_FILTER_MAX},
+        "Only articles this username favorited",
+    ),
 )
 
 _NOT_THE_AUTHOR = "Not the author's: only its author may change or delete it"
@@ -248,6 +258,30 @@ CONTRACTS: dict[str, Contract] = {
         "UserResponse",
         request=users.LOGIN_USER,
         refusals={401: "Wrong email or password"},
+    ),
+    "RefreshToken": Contract(
+        "Renew a token",
+        "User and Authentication",
+        200,
+        "UserResponse",
+        request=users.REFRESH_REQUEST,
+        refusals={401: "The refresh token is invalid or expired, or its session has ended"},
+        extension="tokens last a stage setting's time; a refresh token renews one without the password",
+    ),
+    "Logout": Contract(
+        "Sign out",
+        "User and Authentication",
+        204,
+        None,
+        extension="ends the session of the token sent: it, and every token refreshed from it, is "
+        "refused from then on (within 60 s everywhere)",
+    ),
+    "EndAllSessions": Contract(
+        "Sign out everywhere",
+        "User and Authentication",
+        204,
+        None,
+        extension="ends every session of the caller, on every device (within 60 s everywhere)",
     ),
     "GetCurrentUser": Contract("The current user", "User and Authentication", 200, "UserResponse"),
     "UpdateCurrentUser": Contract(

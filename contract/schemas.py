@@ -56,7 +56,13 @@ OBJECTS: dict[str, JsonSchema] = {
             "username": {"type": "string"},
             "bio": _NULLABLE_TEXT,
             "image": _NULLABLE_TEXT,
-        }
+            "refreshToken": {
+                "type": "string",
+                "description": "Extension, on a sign-in (registration, login, token renewal, new "
+                "password): renews the token at `POST /api/users/token` until its session ends",
+            },
+        },
+        optional=("refreshToken",),
     ),
     "Profile": closed(
         {

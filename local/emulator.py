@@ -8,6 +8,8 @@ On top of moto's own server:
 - Every AWS operation is recorded with its parameters and the size of its answer, so tests
   can count the calls each HTTP request makes and see what each one read.
 - TransactWriteItems honours ClientRequestToken as DynamoDB does (moto ignores it).
+- Tokens last as long as the app client says, and a refreshed one keeps its sign-in's
+  `auth_time` (`local.cognito_tokens`).
 - Faults: `fail(operation)` fails every call of one operation (targeted tests);
   `start_weather(rate, seed)` fails a seeded share of all data-plane calls the ways AWS fails
   them, lost replies included (`local.faults`).
@@ -33,7 +35,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from local import moto_speedups
+from local import cognito_tokens, moto_speedups
 from local.faults import DYNAMODB, Kind, Weather
 from local.faults import fault as make_fault
 
@@ -301,6 +303,7 @@ class Emulator:
 
     def start(self) -> str:
         moto_speedups.install()
+        cognito_tokens.install()
         app = self._middleware = _SerializedRecorder(
             DomainDispatcherApplication(create_backend_app), self.log
         )

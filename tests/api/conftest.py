@@ -102,13 +102,15 @@ class Api:
         self.calls.calls[:] = recorded
 
     def register(self, username: str, email: str | None = None, password: str = PASSWORD) -> dict[str, Any]:
-        """Register a user and return its `user` document (with the token)."""
+        """Register a user and return its `user` document (with the token) as every later answer
+        about them shows it: without the sign-in's refresh token."""
         email = email or f"{username.lower()}@example.com"
         response = self.request(
             "POST", "/api/users", {"user": {"username": username, "email": email, "password": password}}
         )
         assert response.status_code == 201, response.text
         user: dict[str, Any] = response.json["user"]
+        assert user.pop("refreshToken")
         return user
 
 

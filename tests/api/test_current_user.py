@@ -76,7 +76,12 @@ def test_changing_only_the_case_of_the_username_keeps_it(api: Api) -> None:
 def test_a_changed_email_is_used_at_the_next_login_and_frees_the_old_one(api: Api) -> None:
     jake = api.register("jake", "jake@example.com")
 
-    response = api.request("PUT", "/api/user", {"user": {"email": "Jacob@Example.com"}}, token=jake["token"])
+    response = api.request(
+        "PUT",
+        "/api/user",
+        {"user": {"email": "Jacob@Example.com", "currentPassword": PASSWORD}},
+        token=jake["token"],
+    )
 
     assert response.json["user"]["email"] == "jacob@example.com"
     login = api.request(
@@ -93,7 +98,12 @@ def test_a_changed_email_is_used_at_the_next_login_and_frees_the_old_one(api: Ap
 def test_a_changed_password_works_at_the_next_login(api: Api) -> None:
     jake = api.register("jake", "jake@example.com")
 
-    response = api.request("PUT", "/api/user", {"user": {"password": "new-password"}}, token=jake["token"])
+    response = api.request(
+        "PUT",
+        "/api/user",
+        {"user": {"password": "new-password", "currentPassword": PASSWORD}},
+        token=jake["token"],
+    )
 
     assert response.status_code == 200
     assert "password" not in response.json["user"]
@@ -124,7 +134,12 @@ def test_taking_another_users_email_is_a_422_and_changes_nothing(api: Api) -> No
     api.register("jake", "jake@example.com")
     jacob = api.register("jacob")
 
-    response = api.request("PUT", "/api/user", {"user": {"email": "jake@example.com"}}, token=jacob["token"])
+    response = api.request(
+        "PUT",
+        "/api/user",
+        {"user": {"email": "jake@example.com", "currentPassword": PASSWORD}},
+        token=jacob["token"],
+    )
 
     assert response.status_code == 422
     assert response.json == {"errors": {"email": ["has already been taken"]}}

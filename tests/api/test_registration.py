@@ -25,8 +25,10 @@ def test_registration_returns_201_with_the_user_and_a_token(api: Api) -> None:
         "username": "jake",
         "bio": None,
         "image": None,
+        "refreshToken": user["refreshToken"],
     }
     assert user["token"].count(".") == 2
+    assert user["refreshToken"]
 
 
 def test_the_registration_token_authenticates_the_new_user(api: Api) -> None:

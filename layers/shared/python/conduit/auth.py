@@ -30,12 +30,13 @@ import math
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from conduit import settings
 from conduit.errors import ConfigurationError, ServiceUnavailable, Unauthorized
 from conduit.routes import Auth
+from conduit.users import sessions
 
 _SCHEMES = ("token", "bearer")  # the spec says `Token`; OAuth clients send `Bearer`
 _LEEWAY_SECONDS = 5
@@ -63,6 +64,8 @@ _MAX_MODULUS_BITS = 8192
 class Caller:
     user_id: str  # the Cognito `sub`
     token: str
+    #: The token's verified claims (its session: `conduit.users.sessions`).
+    claims: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -236,8 +239,9 @@ def load_shipped_keys() -> int:
 
 
 def reset() -> None:
-    """Forget the keys read or fetched, for tests that switch user pools."""
+    """Forget the keys read or fetched and the revocations read, for tests that switch pools."""
     _signing_keys.reset()
+    sessions.reset()
 
 
 def _number(value: object) -> bool:
@@ -314,4 +318,7 @@ def authenticate(mode: Auth, authorization: str | None) -> Caller | None:
         return None
     token = _token_from_header(authorization)
     claims = verify_token(token)
-    return Caller(user_id=str(claims["sub"]), token=token)
+    user_id = str(claims["sub"])
+    # Verified offline, the token may belong to a session that has ended since it was issued.
+    sessions.check(user_id, claims)
+    return Caller(user_id=user_id, token=token, claims=claims)

@@ -55,6 +55,10 @@ Grant = TableGrant | UserPoolGrant
 
 #: What Powertools' Idempotency utility does with a POST's `Idempotency-Key` (docs/api.md).
 IDEMPOTENCY_GRANT = TableGrant(IDEMPOTENCY, ("GetItem", "PutItem", "UpdateItem", "DeleteItem"))
+#: Every function that reads a token reads which sessions of its caller have ended
+#: (conduit.users.sessions); the routes that end or admit sessions write that item too.
+SESSIONS_READ = TableGrant(USERS, ("GetItem",))
+SESSIONS_WRITE = TableGrant(USERS, ("GetItem", "PutItem"))
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,8 @@ class Route:
     def __post_init__(self) -> None:
         if self.accepts_idempotency_key and IDEMPOTENCY_GRANT not in self.grants:
             object.__setattr__(self, "grants", (*self.grants, IDEMPOTENCY_GRANT))
+        if self.auth is not Auth.NONE and SESSIONS_READ not in self.grants:
+            object.__setattr__(self, "grants", (*self.grants, SESSIONS_READ))
 
     @property
     def accepts_idempotency_key(self) -> bool:
@@ -152,10 +158,42 @@ ROUTES: tuple[Route, ...] = (
         path="/api/users/login",
         handler="users.login.handler",
         auth=Auth.NONE,
-        grants=(_PROFILE, UserPoolGrant(USER_POOL, ("InitiateAuth",))),
+        # the profile; the caller's sessions, let through when it signs in in the second of
+        # a sign-out everywhere (conduit.users.sessions.admit)
+        grants=(_PROFILE, SESSIONS_WRITE, UserPoolGrant(USER_POOL, ("InitiateAuth",))),
         # A login writes nothing to repeat, and its answer is a fresh token: keeping it for
         # replay would store a bearer token for a day. The header is ignored (docs/api.md).
         replays_idempotency_keys=False,
+    ),
+    # Extension: a refresh token (login and registration answer one) for a fresh access token.
+    Route(
+        name="RefreshToken",
+        method="POST",
+        path="/api/users/token",
+        handler="users.refresh.handler",
+        auth=Auth.NONE,
+        # Cognito's refresh; the session read now (a revoked one is refused), the profile
+        grants=(_PROFILE, UserPoolGrant(USER_POOL, ("InitiateAuth",))),
+        replays_idempotency_keys=False,  # as a login: its answer is a fresh token
+    ),
+    # Extension: sign out: the session of the token sent ends (and every token refreshed from it).
+    Route(
+        name="Logout",
+        method="POST",
+        path="/api/user/logout",
+        handler="users.logout.handler",
+        auth=Auth.REQUIRED,
+        grants=(SESSIONS_WRITE,),
+        replays_idempotency_keys=False,  # a repeat is the same logout, done again
+    ),
+    # Extension: sign out everywhere.
+    Route(
+        name="EndAllSessions",
+        method="DELETE",
+        path="/api/user/sessions",
+        handler="users.end_sessions.handler",
+        auth=Auth.REQUIRED,
+        grants=(SESSIONS_WRITE, UserPoolGrant(USER_POOL, ("AdminUserGlobalSignOut",))),
     ),
     Route(
         name="GetCurrentUser",
@@ -186,6 +224,9 @@ ROUTES: tuple[Route, ...] = (
                     # registration's user without a profile, which is deleted
                     "AdminGetUser",
                     "AdminDeleteUser",
+                    # the current password checked; a new one ends every other session
+                    "InitiateAuth",
+                    "AdminUserGlobalSignOut",
                 ),
             ),
         ),

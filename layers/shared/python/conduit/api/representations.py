@@ -10,19 +10,26 @@ if TYPE_CHECKING:  # only types: a user function must not import the article mod
     from conduit.comments.service import CommentView
     from conduit.listings.store import Page
     from conduit.profiles.service import Profile
+    from conduit.users.identity import Session
     from conduit.users.store import User
 
 
-def user_document(user: User, token: str) -> dict[str, Any]:
-    return {
-        "user": {
-            "email": user.email,
-            "token": token,
-            "username": user.username,
-            "bio": user.bio,
-            "image": user.image,
-        }
+def user_document(user: User, token: str, refresh_token: str | None = None) -> dict[str, Any]:
+    """The spec's user; with a sign-in's refresh token (an extension) when it has just made one."""
+    document: dict[str, Any] = {
+        "email": user.email,
+        "token": token,
+        "username": user.username,
+        "bio": user.bio,
+        "image": user.image,
     }
+    if refresh_token is not None:
+        document["refreshToken"] = refresh_token
+    return {"user": document}
+
+
+def signed_in_document(user: User, session: Session) -> dict[str, Any]:
+    return user_document(user, session.access_token, session.refresh_token)
 
 
 def profile(user: User | Author, following: bool) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -124,8 +125,38 @@ def delete_user(user_id: str) -> None:
             raise
 
 
-def sign_in(email: str, password: str) -> tuple[str, str]:
-    """Exchange credentials for an access token; return `(sub, token)`."""
+@dataclass(frozen=True)
+class Session:
+    """What a sign-in gives: the access token (the RealWorld token), the refresh token that
+    renews it, and the access token's claims (its session: `conduit.users.sessions`)."""
+
+    access_token: str
+    refresh_token: str | None
+    claims: dict[str, Any]
+
+    @property
+    def user_id(self) -> str:
+        return str(self.claims["sub"])
+
+
+_REFUSED_SIGN_IN = (
+    "NotAuthorizedException",
+    "UserNotFoundException",
+    "UserNotConfirmedException",
+    "PasswordResetRequiredException",
+)
+
+
+def _session(result: dict[str, Any], refresh_token: str | None = None) -> Session:
+    if "AuthenticationResult" not in result:  # a challenge we never configure (MFA, new password)
+        raise Unauthorized.invalid_credentials()
+    tokens = result["AuthenticationResult"]
+    access_token = tokens["AccessToken"]
+    return Session(access_token, tokens.get("RefreshToken", refresh_token), _claims(access_token))
+
+
+def sign_in(email: str, password: str) -> Session:
+    """Exchange credentials for tokens; a wrong password counts toward Cognito's lockout."""
     from botocore.exceptions import ClientError
 
     pool = settings.user_pool()
@@ -136,22 +167,44 @@ def sign_in(email: str, password: str) -> tuple[str, str]:
             AuthParameters={"USERNAME": email, "PASSWORD": password},
         )
     except ClientError as error:
-        if _error_code(error) in (
-            "NotAuthorizedException",
-            "UserNotFoundException",
-            "UserNotConfirmedException",
-            "PasswordResetRequiredException",
-        ):
+        if _error_code(error) in _REFUSED_SIGN_IN:
             raise Unauthorized.invalid_credentials() from None
         raise
-    if "AuthenticationResult" not in result:  # a challenge we never configure (MFA, new password)
-        raise Unauthorized.invalid_credentials()
-    token = result["AuthenticationResult"]["AccessToken"]
-    return _subject(token), token
+    return _session(result)
 
 
-def _subject(token: str) -> str:
-    """The `sub` of a token Cognito just issued to us over TLS: no need to verify it again."""
+def refresh(refresh_token: str) -> Session:
+    """A fresh access token for a refresh token; one Cognito no longer honours is refused."""
+    from botocore.exceptions import ClientError
+
+    pool = settings.user_pool()
+    try:
+        result = _client().initiate_auth(
+            ClientId=pool.client_id,
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": refresh_token},
+        )
+    except ClientError as error:
+        if _error_code(error) in (*_REFUSED_SIGN_IN, "InvalidParameterException"):
+            raise Unauthorized("is invalid or expired", field="refreshToken") from None
+        raise
+    return _session(result, refresh_token)
+
+
+def sign_out_everywhere(user_id: str) -> None:
+    """Cognito stops honouring every refresh token of the user (the access tokens already
+    issued are ended by `conduit.users.sessions`, which is what this API checks)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        _client().admin_user_global_sign_out(UserPoolId=settings.user_pool().pool_id, Username=user_id)
+    except ClientError as error:
+        if _error_code(error) != "UserNotFoundException":
+            raise
+
+
+def _claims(token: str) -> dict[str, Any]:
+    """The claims of a token Cognito just issued to us over TLS: no need to verify it again."""
     payload = token.split(".")[1]
-    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    return str(claims["sub"])
+    claims: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return claims

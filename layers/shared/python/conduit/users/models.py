@@ -98,18 +98,39 @@ class LoginUser:
     password: str = required(Text(length(1, _PASSWORD.max_length), PLAIN))
 
 
+#: A settings form sends the password field empty when it is not being changed.
+NEW_PASSWORD = Text(
+    EMPTY_IS_NULL, *PASSWORD.steps, description='Never trimmed, never returned; "" leaves it as it is.'
+)
+CURRENT_PASSWORD = Text(
+    length(1, _PASSWORD.max_length),
+    PLAIN,
+    description="The password now: needed to change `email` or `password`; a wrong one counts "
+    "toward the account's lockout.",
+)
+
+
 @dataclass(frozen=True)
 class UserChanges:
-    """Every field optional, but at least one must be sent; `bio`/`image` may be null to clear."""
+    """Every field optional, but at least one must be sent; `bio`/`image` may be null to clear.
+    A field equal to its current value changes nothing; `email` and `password` changes need
+    `currentPassword`."""
 
     username: str | None = change(USERNAME)
     email: str | None = change(EMAIL)
-    password: str | None = change(PASSWORD)
+    password: str | None = change(NEW_PASSWORD)
     bio: str | None = nullable(BIO)
     image: str | None = nullable(IMAGE)
+    currentPassword: str | None = change(CURRENT_PASSWORD)  # noqa: N815 - the field as sent
     sent: frozenset[str] = sent_fields()
+
+
+@dataclass(frozen=True)
+class RefreshRequest:
+    refreshToken: str = required(Text(length(1, 8192), PLAIN))  # noqa: N815 - the field as sent
 
 
 NEW_USER = Shape("user", NewUser)
 LOGIN_USER = Shape("user", LoginUser)
 USER_CHANGES = Shape("user", UserChanges)
+REFRESH_REQUEST = Shape("user", RefreshRequest)

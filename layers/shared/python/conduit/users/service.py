@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from types import TracebackType
@@ -23,8 +23,9 @@ from conduit.listings import pending as mine
 from conduit.observability import logger, metrics
 from conduit.resources import COMPENSATION_FAILED_METRIC
 from conduit.routes import ROUTES_BY_NAME
-from conduit.users import identity, store
+from conduit.users import identity, sessions, store
 from conduit.users.store import TAKEN, User
+from conduit.validation import BLANK
 
 if TYPE_CHECKING:  # only types: the views parse the bodies
     from conduit.users.models import LoginUser, NewUser, UserChanges
@@ -37,7 +38,11 @@ REGISTRATION_LEASE_SECONDS = 2 * ROUTES_BY_NAME["RegisterUser"].timeout_seconds
 @dataclass(frozen=True)
 class SignedInUser:
     user: User
-    token: str
+    session: identity.Session
+
+    @property
+    def token(self) -> str:
+        return self.session.access_token
 
 
 def _now() -> datetime:
@@ -126,22 +131,48 @@ def register(new: NewUser) -> SignedInUser:
             User(user_id, new.username, new.email, bio=None, image=None, created_at=now, updated_at=now),
             holder=holder,
         )
-        _, token = identity.sign_in(new.email, new.password)
+        session = identity.sign_in(new.email, new.password)
     logger.info("user registered", extra={"user_id": user_id})
-    return SignedInUser(user, token)
+    return SignedInUser(user, session)
 
 
-def token_for(new: NewUser) -> str:
-    """A fresh token for a registration answered again (an Idempotency-Key repeat)."""
-    return identity.sign_in(new.email, new.password)[1]
+def session_for(new: NewUser) -> identity.Session:
+    """Fresh tokens for a registration answered again (an Idempotency-Key repeat)."""
+    return identity.sign_in(new.email, new.password)
 
 
 def login(credentials: LoginUser) -> SignedInUser:
-    user_id, token = identity.sign_in(credentials.email, credentials.password)
-    user = store.get(user_id)
+    session = identity.sign_in(credentials.email, credentials.password)
+    user = store.get(session.user_id)
     if user is None:
         raise Unauthorized.invalid_credentials()
-    return SignedInUser(user, token)
+    sessions.admit(user.user_id, session.claims)
+    return SignedInUser(user, session)
+
+
+def refresh(refresh_token: str) -> SignedInUser:
+    """A fresh access token for a refresh token, unless its session has ended (a logout, a
+    sign-out everywhere, a new password, a deleted account: read now, not as cached)."""
+    session = identity.refresh(refresh_token)
+    try:
+        sessions.check(session.user_id, session.claims, fresh=True)
+    except Unauthorized:
+        raise Unauthorized("is invalid or expired", field="refreshToken") from None
+    user = store.get(session.user_id)
+    if user is None:
+        raise Unauthorized("is invalid or expired", field="refreshToken")
+    return SignedInUser(user, session)
+
+
+def logout(user_id: str, claims: Mapping[str, Any]) -> None:
+    """End the caller's session: the token it carried and every token refreshed from it."""
+    sessions.end_session(user_id, claims)
+
+
+def sign_out_everywhere(user_id: str) -> None:
+    """End every session of the caller: Cognito's refresh tokens, then every token issued."""
+    identity.sign_out_everywhere(user_id)
+    sessions.end_all(user_id)
 
 
 def current(user_id: str) -> User:
@@ -182,8 +213,49 @@ def _restore_profile(before: User, wanted: User) -> None:
         store.replace_profile(current, replace(before, version=current.version))
 
 
-def update(user_id: str, changes: UserChanges) -> User:
-    sent = changes.sent
+@dataclass(frozen=True)
+class Changed:
+    """A changed user, and the new session that replaced every other one when the password
+    changed (its token is the answer's; the caller's is no longer valid)."""
+
+    user: User
+    session: identity.Session | None = None
+
+
+def _reauthenticate(user: User, changes: UserChanges) -> identity.Session | None:
+    """Check `currentPassword` before an email or password change: a stolen token alone must
+    not take the account over. A wrong one counts toward Cognito's lockout. Returns a session
+    signed in with the new password when that is what the account has already: a repeat of
+    this request whose first answer was lost (its `currentPassword` is the old one)."""
+    if changes.currentPassword is None:
+        raise ValidationFailed.on("currentPassword", BLANK)
+    try:
+        identity.sign_in(user.email, changes.currentPassword)
+        return None
+    except Unauthorized:
+        pass
+    if changes.password is not None:
+        try:
+            return identity.sign_in(user.email, changes.password)
+        except Unauthorized:
+            pass
+    raise ValidationFailed.on("currentPassword", "is invalid")
+
+
+def _new_password(user: User, changes: UserChanges, signed_in: identity.Session | None) -> identity.Session:
+    """Set the new password and end every session but a fresh one, whose token is the answer."""
+    assert changes.password is not None
+    if signed_in is None:  # not already done by a first attempt
+        identity.set_password(user.user_id, changes.password)
+    identity.sign_out_everywhere(user.user_id)  # Cognito's refresh tokens
+    session = identity.sign_in(user.email, changes.password)
+    sessions.end_all(user.user_id, keep=session.claims)
+    logger.info("password changed", extra={"user_id": user.user_id})
+    return session
+
+
+def update(user_id: str, changes: UserChanges) -> Changed:
+    sent = changes.sent - {"currentPassword"}
     if not sent:
         raise ValidationFailed.on("user", "must change at least one field")
     before = current(user_id)
@@ -194,6 +266,9 @@ def update(user_id: str, changes: UserChanges) -> User:
         bio=changes.bio if "bio" in sent else before.bio,
         image=changes.image if "image" in sent else before.image,
     )
+    signed_in = None
+    if after.email != before.email or changes.password is not None:
+        signed_in = _reauthenticate(before, changes)
     unique = {
         f: getattr(after, f)
         for f in ("username", "email")
@@ -205,6 +280,7 @@ def update(user_id: str, changes: UserChanges) -> User:
 
     if after != before:
         after = replace(after, updated_at=_now())
+    session = None
     with _Undo() as undo:
         if after != before:
             wanted = after
@@ -228,5 +304,5 @@ def update(user_id: str, changes: UserChanges) -> User:
             )
             _move_email(user_id, after.email)
         if changes.password is not None:
-            identity.set_password(user_id, changes.password)
-    return after
+            session = _new_password(after, changes, signed_in)
+    return Changed(after, session)
