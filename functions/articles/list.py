@@ -3,17 +3,17 @@
 from conduit.api.app import ApiRequest, HttpResponse, json_response, lambda_handler
 from conduit.api.representations import articles_document
 from conduit.articles import service
-from conduit.articles.paging import Paging
+from conduit.articles.paging import Filters, Paging
 
 
 def list_articles(request: ApiRequest) -> HttpResponse:
-    query = request.query
+    paging, filters = Paging.from_query(request.query), Filters.from_query(request.query)
     views, page = service.list_articles(
-        Paging.from_query(query),
+        paging,
         request.caller.user_id if request.caller else None,
-        tag=query.get("tag"),
-        author=query.get("author"),
-        favorited_by=query.get("favorited"),
+        tag=filters.tag,
+        author=filters.author,
+        favorited_by=filters.favorited,
     )
     return json_response(articles_document(views, page))
 

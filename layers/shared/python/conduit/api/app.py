@@ -19,7 +19,7 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from conduit import aws_calls, caching, retries, snapstart
+from conduit import aws_calls, caching, jsontext, retries, snapstart
 from conduit.api import init_done
 from conduit.api.events import HttpEvent
 from conduit.auth import Caller, authenticate
@@ -125,9 +125,10 @@ def _idempotency_key(route: Route, event: HttpEvent) -> str | None:
 
 
 def _compared(body: str | None) -> Any:
-    """The body as a repeat must match it: parsed, so spacing and key order do not matter."""
+    """The body as a repeat must match it: parsed, so spacing and key order do not matter (a
+    body that is no JSON, or nests too deeply, is compared as sent; the view refuses it)."""
     try:
-        return json.loads(body) if body else None
+        return jsontext.loads(body) if body else None
     except ValueError:
         return body
 

@@ -5,9 +5,9 @@ Every message is phrased the way RealWorld frontends display it: `<field> <messa
 
 from __future__ import annotations
 
-import json
 from typing import TypeVar
 
+from conduit import jsontext
 from conduit.errors import ValidationFailed
 from conduit.validation import Shape
 
@@ -24,7 +24,9 @@ def parse_body(body: str | None, shape: Shape[BodyT]) -> BodyT:
     if len(body.encode()) > MAX_BODY_BYTES:
         raise ValidationFailed.on("body", f"is too large (maximum is {MAX_BODY_BYTES} bytes)")
     try:
-        document = json.loads(body)
+        document = jsontext.loads(body)
+    except jsontext.TooDeep as deep:
+        raise ValidationFailed.on("body", str(deep)) from None
     except ValueError:
         raise ValidationFailed.on("body", "is not valid JSON") from None
     if not isinstance(document, dict) or shape.wrapper not in document:

@@ -1,8 +1,10 @@
-"""The list query (`limit`, `offset`, `cursor`), checked by hand: a query string, not a body shape."""
+"""The list query (`limit`, `offset`, `cursor`, and the filters `tag`, `author`, `favorited`),
+checked by hand: a query string, not a body shape."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from conduit.errors import ValidationFailed
@@ -39,3 +41,41 @@ class Paging:
             offset=_non_negative_int("offset", query.get("offset"), 0, 0, None),
             cursor=query.get("cursor") or None,
         )
+
+
+#: No tag is longer (`conduit.articles.models.TAG_MAX`) and no username
+#: (`conduit.users.models.USERNAME_MAX`); not imported from there, which would load the request
+#: shapes into every list function's init (tests/test_validation.py holds them equal).
+TAG_FILTER_MAX = 40
+USERNAME_FILTER_MAX = 32
+
+
+@dataclass(frozen=True)
+class Filters:
+    """`tag`, `author` and `favorited`: absent, or what an article's tag or a username can be.
+
+    A value longer than any tag or username matches nothing, but it is refused rather than
+    looked up (DynamoDB refuses a key over 2 KB with a ValidationException), and NFC-normalised
+    as stored tags and usernames are, so a decomposed `caf\u0065\u0301` finds `caf\u00e9`."""
+
+    tag: str | None
+    author: str | None
+    favorited: str | None
+
+    @classmethod
+    def from_query(cls, query: dict[str, str]) -> Filters:
+        errors: dict[str, list[str]] = {}
+        values: dict[str, str | None] = {}
+        for name, maximum in (
+            ("tag", TAG_FILTER_MAX),
+            ("author", USERNAME_FILTER_MAX),
+            ("favorited", USERNAME_FILTER_MAX),
+        ):
+            raw = query.get(name)
+            value = None if raw is None else unicodedata.normalize("NFC", raw)
+            if value is not None and len(value) > maximum:
+                errors[name] = [f"is too long (maximum is {maximum} characters)"]
+            values[name] = value
+        if errors:
+            raise ValidationFailed(errors)
+        return cls(tag=values["tag"], author=values["author"], favorited=values["favorited"])

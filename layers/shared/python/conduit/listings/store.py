@@ -34,6 +34,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.transactions import TransactGet, TransactWrite
 
+from conduit import jsontext
 from conduit.cards import Card, Placement
 from conduit.errors import ValidationFailed
 from conduit.resources import LISTINGS, PULLED_CELEBRITIES_MAX, SHARDING, shard_of
@@ -454,7 +455,8 @@ def _encode_cursor(sk: str) -> str:
 
 def decode_cursor(cursor: str) -> str:
     try:
-        document = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        # Bounded nesting: a client may send any text here (conduit.jsontext).
+        document = jsontext.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         sk = document["after"]
     except (ValueError, TypeError, KeyError, binascii.Error):
         raise ValidationFailed.on("cursor", "is invalid") from None
