@@ -286,9 +286,9 @@ def test_a_revocation_made_elsewhere_is_honoured_within_a_minute(
     _record_elsewhere(_user_id(api, jake["token"]), int(time.time()) + 1)
     now = time.monotonic()
 
-    monkeypatch.setattr(sessions.time, "monotonic", lambda: now + sessions.CACHE_SECONDS - 1)
+    monkeypatch.setattr("conduit.users.sessions.time.monotonic", lambda: now + sessions.CACHE_SECONDS - 1)
     assert signed_in(api, jake["token"]) == 200  # still within the minute: as read
-    monkeypatch.setattr(sessions.time, "monotonic", lambda: now + sessions.CACHE_SECONDS + 1)
+    monkeypatch.setattr("conduit.users.sessions.time.monotonic", lambda: now + sessions.CACHE_SECONDS + 1)
     assert signed_in(api, jake["token"]) == 401
 
 
