@@ -11,7 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conduit.resources import APP_NAME, CELEBRITY_FOLLOWERS_ENV_VAR, DEFAULT_CELEBRITY_FOLLOWERS, TABLES
+from conduit.resources import (
+    APP_NAME,
+    CELEBRITY_FOLLOWERS_ENV_VAR,
+    DEFAULT_CELEBRITY_FOLLOWERS,
+    TABLES,
+    USER_POOL,
+)
 from infra import layers
 from infra.errors import InfraError
 
@@ -33,6 +39,11 @@ CDN_KEY = "cdn"
 CDN_STAGES_KEY = "cdnStages"
 #: Followers from which an author's articles are pulled into feeds rather than pushed.
 CELEBRITY_FOLLOWERS_KEY = "celebrityFollowers"
+#: How long an access token (the RealWorld token) lasts, in minutes: Cognito allows 5 to 1,440.
+#: RealWorld frontends never refresh, so the default is the longest (a day); revocation ends a
+#: stolen one within a minute (docs/api.md, "Sessions").
+TOKEN_MINUTES_KEY = "tokenMinutes"
+_TOKEN_MINUTES = (5, 24 * 60)
 #: `-c tableOverride.<key>=<table name>` (and, for a table with a stream,
 #: `-c tableStreamOverride.<key>=<stream ARN>`): run the stage on an existing table, e.g. one
 #: restored from a point-in-time backup (docs/operations.md).
@@ -93,6 +104,8 @@ class StageConfig:
     cdn: bool = False
     #: The celebrity threshold of the feed hybrid (`-c celebrityFollowers=...`, docs/scaling.md).
     celebrity_followers: int = DEFAULT_CELEBRITY_FOLLOWERS
+    #: Access token lifetime (`-c tokenMinutes=...`).
+    token_minutes: int = USER_POOL.access_token_validity_minutes
 
     @property
     def stack_name(self) -> str:
@@ -126,6 +139,7 @@ class StageConfig:
             snap_start=_snap_start(stage, context(SNAP_START_KEY), context(SNAP_START_STAGES_KEY)),
             cdn=_flag(CDN_KEY, context(CDN_KEY))
             or stage in _stage_list(CDN_STAGES_KEY, context(CDN_STAGES_KEY)),
+            token_minutes=_token_minutes(context(TOKEN_MINUTES_KEY)),
             celebrity_followers=_positive_int(
                 CELEBRITY_FOLLOWERS_KEY, context(CELEBRITY_FOLLOWERS_KEY), DEFAULT_CELEBRITY_FOLLOWERS
             ),
@@ -204,6 +218,14 @@ def _positive_int(key: str, value: object, default: int) -> int:
     if isinstance(value, bool) or not text.isdigit() or int(text) < 1:
         raise InfraError(f"invalid `-c {key}={value}`: use a whole number of at least 1")
     return int(text)
+
+
+def _token_minutes(value: object) -> int:
+    minutes = _positive_int(TOKEN_MINUTES_KEY, value, USER_POOL.access_token_validity_minutes)
+    low, high = _TOKEN_MINUTES
+    if not low <= minutes <= high:
+        raise InfraError(f"invalid `-c {TOKEN_MINUTES_KEY}={value}`: Cognito allows {low} to {high} minutes")
+    return minutes
 
 
 def _email(value: object) -> str | None:

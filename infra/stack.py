@@ -51,7 +51,14 @@ class ConduitStack(Stack):
             retain=config.retain,
             overrides=config.table_overrides,
         )
-        self.identity = Identity(self, "Identity", stage=config.stage, pool=USER_POOL, retain=config.retain)
+        self.identity = Identity(
+            self,
+            "Identity",
+            stage=config.stage,
+            pool=USER_POOL,
+            retain=config.retain,
+            token_minutes=config.token_minutes,
+        )
         self.runtime = Runtime(self, "Runtime", config=config, data=self.data, identity=self.identity)
         self.api = Api(self, "Api", runtime=self.runtime, routes=routes)
         self.workers = Workers(self, "Workers", runtime=self.runtime, workers=workers)

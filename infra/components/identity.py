@@ -14,7 +14,14 @@ class Identity(Construct):
     """Email sign-in, no self sign-up: the register function creates users with admin calls."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, stage: str, pool: UserPool, retain: bool
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stage: str,
+        pool: UserPool,
+        retain: bool,
+        token_minutes: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.declaration = pool
@@ -36,6 +43,11 @@ class Identity(Construct):
                 require_symbols=False,
             ),
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            # Registration sends a code to the email (GetUserAttributeVerificationCode); a new
+            # email waits for the code sent to it, and until then the old one stays the sign-in
+            # and the contact: a stolen token cannot move the account's recovery address.
+            auto_verify=cognito.AutoVerifiedAttrs(email=True),
+            keep_original=cognito.KeepOriginalAttrs(email=True),
             # LITE has all this pool uses (admin-created users, USER_PASSWORD_AUTH, refresh
             # tokens, a password policy) at the lowest price per active user. ESSENTIALS adds
             # managed login, passwordless sign-in and access-token customisation, PLUS threat
@@ -80,7 +92,8 @@ class Identity(Construct):
             # No hosted UI: without this CDK enables OAuth flows with example.com callbacks.
             disable_o_auth=True,
             prevent_user_existence_errors=True,
-            access_token_validity=Duration.minutes(pool.access_token_validity_minutes),
+            # a stage setting (`-c tokenMinutes=...`): revocation bounds what a stolen one is worth
+            access_token_validity=Duration.minutes(token_minutes or pool.access_token_validity_minutes),
             id_token_validity=Duration.minutes(pool.id_token_validity_minutes),
             refresh_token_validity=Duration.days(pool.refresh_token_validity_days),
         )

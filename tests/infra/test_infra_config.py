@@ -209,3 +209,11 @@ def test_prod_gets_snapstart_and_the_cdn_side_by_side_from_cdk_json(tmp_path):
 
     assert (prod.snap_start, prod.cdn) == (True, True)
     assert (personal.snap_start, personal.cdn) == (False, False)
+
+
+def test_the_token_lifetime_defaults_to_a_day_and_is_checked(tmp_path):
+    assert read(tmp_path, stage="dev-alice").token_minutes == 24 * 60
+    assert read(tmp_path, stage="dev-alice", tokenMinutes="60").token_minutes == 60
+    for wrong in ("4", "1441", "an hour"):
+        with pytest.raises(InfraError, match="tokenMinutes"):
+            read(tmp_path, stage="dev-alice", tokenMinutes=wrong)
