@@ -122,7 +122,7 @@ def run(quick: bool) -> dict[str, Any]:
 def emulator_sections(quick: bool, results: dict[str, Any]) -> dict[str, Any]:
     """Sections 2-3 on the full dataset, then section 4 on a small one: handler overhead does
     not depend on table size, and moto's index queries (GET /api/tags) slow down with it."""
-    from bench import dataset, docmin, requests
+    from bench import dataset, docmin, requests, revocation
     from bench.baseline import handler as baseline_handler
     from bench.recorder import Recorder
     from bench.world import reset_world, start_world
@@ -158,6 +158,7 @@ def emulator_sections(quick: bool, results: dict[str, Any]) -> dict[str, Any]:
             out["endpoints"] = costs
             out["scaling"] = requests.scaling(driver)
             out["shared_keys"] = requests.shared_keys(driver)
+            out["revocation"] = revocation.price(driver, 1_000 if quick else revocation.CHECKS)
             results["timings_s"]["endpoints_and_scaling"] = round(time.perf_counter() - t, 1)
             t = time.perf_counter()
             reset_world(world)

@@ -19,7 +19,7 @@ from typing import Any
 
 from werkzeug.test import Client
 
-from bench import stats, waves
+from bench import revocation, stats, waves
 from bench.dataset import Meta
 from bench.recorder import Recorded, Recorder
 from bench.world import forge_token
@@ -312,6 +312,7 @@ def endpoint_costs(driver: Driver) -> list[dict[str, Any]]:
         driver.send(prepare(driver)) if case == "GET /api/user" else None  # keys fetched once
         request = prepare(driver)
         pump.drain()  # what the set-up wrote is not this request's
+        revocation.prime(request[3])  # the caller's sessions as read this minute (bench/revocation.py)
         row = asdict(measure(driver, case, route, request))
         with driver.recorder.recording() as calls:
             pump.drain()
