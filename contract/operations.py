@@ -19,6 +19,7 @@ from conduit import caching
 from conduit.articles import models as articles
 from conduit.articles.paging import LIMIT_DEFAULT, LIMIT_MAX, TAG_FILTER_MAX, USERNAME_FILTER_MAX
 from conduit.routes import Route
+from conduit.users import export
 from conduit.users import models as users
 from conduit.validation import Shape
 
@@ -282,6 +283,39 @@ CONTRACTS: dict[str, Contract] = {
         204,
         None,
         extension="ends every session of the caller, on every device (within 60 s everywhere)",
+    ),
+    "DeleteCurrentUser": Contract(
+        "Delete your account",
+        "User and Authentication",
+        204,
+        None,
+        request=users.ACCOUNT_DELETION,
+        refusals={422: "The password is missing or wrong"},
+        extension="people may leave (app stores require it, and GDPR's right to erasure): at once "
+        "the profile, username, email, sign-in and tokens go; within seconds everything else "
+        "(docs/api.md)",
+    ),
+    "ExportCurrentUser": Contract(
+        "A copy of your data",
+        "User and Authentication",
+        200,
+        "UserExportResponse",
+        query=(
+            Parameter(
+                "part",
+                "query",
+                {"type": "string", "enum": [part.value for part in export.Part]},
+                "Only this part, from `cursor` on (the `next` of an earlier answer)",
+            ),
+            Parameter(
+                "cursor",
+                "query",
+                {"type": "string", "maxLength": 4096},
+                "Where `part` goes on: the answer's `next.<part>`",
+            ),
+        ),
+        extension="GDPR's right to a copy of one's data: the profile, articles, comments, "
+        f"favorites and follows, {export.PAGE} of each per answer ({export.ARTICLES_PAGE} articles)",
     ),
     "GetCurrentUser": Contract("The current user", "User and Authentication", 200, "UserResponse"),
     "UpdateCurrentUser": Contract(

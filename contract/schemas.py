@@ -86,6 +86,60 @@ OBJECTS: dict[str, JsonSchema] = {
     ),
 }
 
+_NAMES: JsonSchema = {"type": "array", "items": {"type": "string"}}
+_EXPORT_PARTS = ("articles", "comments", "favorites", "following", "followers")
+
+#: What `GET /api/user/export` answers: everything an account holds, a page of each part.
+EXPORT_OBJECTS: dict[str, JsonSchema] = {
+    "UserExport": closed(
+        {
+            "profile": closed(
+                {
+                    "username": {"type": "string"},
+                    "email": {"type": "string"},
+                    "bio": _NULLABLE_TEXT,
+                    "image": _NULLABLE_TEXT,
+                    "createdAt": _TIMESTAMP,
+                }
+            ),
+            "articles": {
+                "type": "array",
+                "items": closed(
+                    {
+                        k: v
+                        for k, v in _ARTICLE_FIELDS.items()
+                        if k not in ("favorited", "favoritesCount", "author")
+                    }
+                ),
+            },
+            "comments": {
+                "type": "array",
+                "items": closed(
+                    {
+                        "id": {"type": "integer", "minimum": 1},
+                        "article": {
+                            "type": ["string", "null"],
+                            "description": "The slug of the article it is on (null: deleted since)",
+                        },
+                        "body": {"type": "string"},
+                        "createdAt": _TIMESTAMP,
+                    }
+                ),
+            },
+            "favorites": {**_NAMES, "description": "Slugs of the articles favorited"},
+            "following": {**_NAMES, "description": "Usernames of those followed"},
+            "followers": {**_NAMES, "description": "Usernames of the followers"},
+            "complete": {"type": "boolean", "description": "Whether every part is here in full"},
+            "next": {
+                "type": "object",
+                "description": "Per part with more: the `cursor` to ask for it with `?part=<part>`",
+                "properties": {part: {"type": "string"} for part in _EXPORT_PARTS},
+                "additionalProperties": False,
+            },
+        }
+    ),
+}
+
 #: The documents operations answer, each one object under its wrapper key.
 DOCUMENTS: dict[str, JsonSchema] = {
     "UserResponse": closed({"user": ref("User")}),
@@ -107,6 +161,7 @@ DOCUMENTS: dict[str, JsonSchema] = {
         },
         optional=("nextCursor",),
     ),
+    "UserExportResponse": closed({"export": ref("UserExport")}),
     "SingleCommentResponse": closed({"comment": ref("Comment")}),
     "MultipleCommentsResponse": closed({"comments": {"type": "array", "items": ref("Comment")}}),
     "TagsResponse": closed({"tags": {"type": "array", "items": {"type": "string"}}}),
@@ -129,4 +184,4 @@ DOCUMENTS: dict[str, JsonSchema] = {
     },
 }
 
-SCHEMAS: dict[str, JsonSchema] = {**OBJECTS, **DOCUMENTS}
+SCHEMAS: dict[str, JsonSchema] = {**OBJECTS, **EXPORT_OBJECTS, **DOCUMENTS}

@@ -104,7 +104,7 @@ def _check_users(stage: str, accounts: list[Account], call: Call, report: Report
     problems = report.problems
     items = list(_scan(USERS.physical_name(stage)))
     profiles = {i["pk"]["S"][len("USER#") :]: i for i in items if i["pk"]["S"].startswith("USER#")}
-    claims = {i["pk"]["S"]: i for i in items if not i["pk"]["S"].startswith("USER#")}
+    claims = {i["pk"]["S"]: i for i in items if i["pk"]["S"].startswith(("USERNAME#", "EMAIL#"))}
     identities = _cognito_users(stage)
     report.users = len(profiles)
     for user_id, profile in profiles.items():
@@ -123,11 +123,49 @@ def _check_users(stage: str, accounts: list[Account], call: Call, report: Report
     for user_id, email in identities.items():
         if user_id not in profiles:
             problems.append(f"Cognito user {email} ({user_id}) has no profile")
+    for item in items:
+        if item["pk"]["S"].startswith("DELETION#"):
+            problems.append(f"the deletion of account {item['pk']['S'][9:]} is not finished")
+    _check_dangling(stage, set(profiles), problems)
     for account in accounts:
         credentials = {"user": {"email": account.email, "password": account.password}}
         status, body = call("POST", "/api/users/login", credentials, None)
         if status != 200 or body["user"]["username"] != account.username:
             problems.append(f"{account.username} cannot log in as {account.email}: {status}")
+
+
+def _check_dangling(stage: str, profiles: set[str], problems: list[str]) -> None:
+    """No follow edge, favorite, comment or user's own list names a user without a profile (a
+    deleted account's leftovers)."""
+    from conduit.listings.store import about_of, owner_of
+    from conduit.resources import COMMENTS, FAVORITES, FOLLOWS, LISTINGS
+
+    for edge in _scan(FOLLOWS.physical_name(stage)):
+        for end in ("followerId", "followeeId"):
+            if edge[end]["S"] not in profiles:
+                problems.append(
+                    f"follow edge {edge['followerId']['S']} -> {edge['followeeId']['S']}: no {end}"
+                )
+    for favorite in _scan(FAVORITES.physical_name(stage)):
+        user = favorite["userId"]["S"]
+        if not user.startswith("COUNT#") and user not in profiles:
+            problems.append(f"favorite of {favorite['articleId']['S']} by {user}: no such user")
+    for comment in _scan(COMMENTS.physical_name(stage)):
+        if comment["authorId"]["S"] not in profiles:
+            problems.append(f"comment {comment['thread']['S']}/{comment['commentId']['N']}: no author")
+    for item in _scan(LISTINGS.physical_name(stage)):
+        key = item["list"]["S"]
+        named = [owner_of(key), about_of(key), item.get("authorId", {}).get("S")]
+        sk = item["sk"]["S"]
+        if key.startswith(("mine#", "followers#")):
+            named.append(key.split("#", 1)[1])
+        if key.startswith("followers#"):
+            named.append(sk)
+        for marker in ("~pull#", "~^follow#"):
+            if sk.startswith(marker):
+                named.append(sk[len(marker) :])
+        if any(user is not None and user not in profiles for user in named):
+            problems.append(f"listings item {key} / {sk} names a user without a profile")
 
 
 def _repeated(what: str, counts: Counter[tuple[str, str]]) -> list[str]:

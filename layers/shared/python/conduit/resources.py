@@ -57,8 +57,13 @@ class Table:
 
 #: Profiles (`USER#<sub>`) and the uniqueness claims on usernames and emails
 #: (`USERNAME#<lower>`, `EMAIL#<lower>`), so one transaction can write a profile with its claims.
-#: Its stream carries profile changes to the copies of the author's card (articles, comments).
-USERS = Table(key="users", env_var="USERS_TABLE", partition_key=Key("pk"), stream=True)
+#: Its stream carries profile changes to the copies of the author's card (articles, comments),
+#: and drives an account's deletion (`DELETION#<sub>`, conduit.users.deletion) step by step.
+#: `expires` lets DynamoDB delete what must outlive a deleted account only for a while (the
+#: revocation of its tokens, until the last of them has expired).
+USERS = Table(
+    key="users", env_var="USERS_TABLE", partition_key=Key("pk"), stream=True, ttl_attribute="expires"
+)
 
 #: One item per follow edge. The table answers "does A follow B" with one GetItem and
 #: "whom does A follow" with one Query. An edge whose follower gets the followee's articles
@@ -70,7 +75,13 @@ FOLLOWS = Table(
     env_var="FOLLOWS_TABLE",
     partition_key=Key("followerId"),
     sort_key=Key("followeeId"),
-    indexes=(Index("byFanout", Key("fanout"), Key("followerId"), projection=()),),
+    indexes=(
+        Index("byFanout", Key("fanout"), Key("followerId"), projection=()),
+        # Every follower of a user, pushed or pulling, for deleting their account: keyed by
+        # `followee` = `<followeeId>#<crc32(follower) mod FOLLOWEE_INDEX_SHARDS>`, so a
+        # celebrity's new follows spread over several index partitions.
+        Index("byFollowee", Key("followee"), Key("followerId"), projection=()),
+    ),
     stream=True,
 )
 
@@ -92,7 +103,16 @@ LISTINGS = Table(
     env_var="LISTINGS_TABLE",
     partition_key=Key("list"),
     sort_key=Key("sk"),
-    indexes=(Index("byPopularity", Key("popularity"), Key("total", KeyType.NUMBER), projection=("tag",)),),
+    indexes=(
+        Index("byPopularity", Key("popularity"), Key("total", KeyType.NUMBER), projection=("tag",)),
+        # The counters of a user's own lists (`author#<id>...`, `fav#<id>...`, `feed#<id>`) carry
+        # `owner` = the user: the sparse `byOwner` index names every such list, for deleting
+        # their account without a Scan ...
+        Index("byOwner", Key("owner"), Key("list"), projection=()),
+        # ... and a favorites list narrowed by an author (`fav#<user>#author#<id>...`) names that
+        # author too: its counter carries `about` = the author, for deleting theirs.
+        Index("byAbout", Key("about"), Key("list"), projection=()),
+    ),
     ttl_attribute="expires",
 )
 
@@ -126,6 +146,14 @@ IDEMPOTENCY = Table(
     key="idempotency",
     env_var="IDEMPOTENCY_TABLE",
     partition_key=Key("id"),
+    # A record kept for a user carries `owner` (their id): their answers name them, so deleting
+    # their account finds them (conduit.api.idempotency).
+    indexes=(
+        Index("byOwner", Key("owner"), projection=()),
+        # ... and one whose answer names another user (the one followed, the author of the
+        # article favorited) carries `about`, their id (conduit.mentions).
+        Index("byAbout", Key("about"), projection=()),
+    ),
     ttl_attribute="expiration",
 )
 
@@ -146,6 +174,8 @@ class Sharding:
     favoriters: int = 8
     #: Comment partitions per article.
     comments: int = 4
+    #: `byFollowee` index partitions per followed user: a celebrity's follows spread over them.
+    followees: int = 8
 
 
 SHARDING = Sharding()
@@ -162,6 +192,11 @@ CELEBRITY_FOLLOWERS_ENV_VAR = "CELEBRITY_FOLLOWERS"
 DEFAULT_CELEBRITY_FOLLOWERS = 1000
 #: Celebrities one reader's feed merges at read time; beyond them, articles are pushed.
 PULLED_CELEBRITIES_MAX = 4
+
+#: Items an account deletion handles per step (conduit.users.deletion); lowered in tests so a
+#: small account takes many steps.
+DELETION_PAGE_ENV_VAR = "DELETION_PAGE_SIZE"
+DEFAULT_DELETION_PAGE = 100
 
 
 @dataclass(frozen=True)

@@ -232,6 +232,37 @@ ROUTES: tuple[Route, ...] = (
         ),
     ),
     Route(
+        name="DeleteCurrentUser",
+        method="DELETE",
+        path="/api/user",
+        handler="users.delete_current.handler",
+        auth=Auth.REQUIRED,
+        # the profile, the deletion's record; one transaction: the profile and its claims go,
+        # the record comes; the tokens' revocation; the password checked, the Cognito user gone
+        grants=(
+            TableGrant(USERS, ("GetItem", "TransactWriteItems", "DeleteItem", "PutItem")),
+            UserPoolGrant(USER_POOL, ("InitiateAuth", "AdminDeleteUser")),
+        ),
+    ),
+    Route(
+        name="ExportCurrentUser",
+        method="GET",
+        path="/api/user/export",
+        handler="users.export.handler",
+        auth=Auth.REQUIRED,
+        # round 1: the profile, their author list, comments (`byAuthor`), favorites, follows and
+        # followers (`byFollowee`); round 2: bodies, comments, articles' slugs and usernames;
+        # round 3: the slugs of the articles they commented on
+        grants=(
+            TableGrant(USERS, ("GetItem", "BatchGetItem")),
+            TableGrant(LISTINGS, ("Query",)),
+            TableGrant(ARTICLES, ("BatchGetItem",)),
+            TableGrant(COMMENTS, ("Query", "BatchGetItem"), indexes=("byAuthor",)),
+            TableGrant(FAVORITES, ("Query",)),
+            TableGrant(FOLLOWS, ("Query",), indexes=("byFollowee",)),
+        ),
+    ),
+    Route(
         name="GetProfile",
         method="GET",
         path="/api/profiles/{username}",
@@ -437,8 +468,16 @@ WORKERS: tuple[StreamWorker, ...] = (
         sources=(ARTICLES, FOLLOWS, FAVORITES, USERS),
         settings=(CELEBRITY_FOLLOWERS_ENV_VAR,),
         grants=(
-            TableGrant(ARTICLES, ("GetItem", "UpdateItem")),
-            TableGrant(FOLLOWS, ("Query", "UpdateItem"), indexes=("byFanout",)),
+            # an account's deletion (conduit.users.deletion) removes their articles as
+            # `DeleteArticle` does, follows as unfollows do, and clears what names them
+            TableGrant(
+                ARTICLES, ("GetItem", "UpdateItem", "BatchGetItem", "TransactWriteItems", "DeleteItem")
+            ),
+            TableGrant(
+                FOLLOWS,
+                ("Query", "UpdateItem", "TransactWriteItems", "DeleteItem"),
+                indexes=("byFanout", "byFollowee"),
+            ),
             TableGrant(
                 LISTINGS,
                 (
@@ -449,7 +488,9 @@ WORKERS: tuple[StreamWorker, ...] = (
                     "PutItem",
                     "UpdateItem",
                     "DeleteItem",
+                    "BatchWriteItem",
                 ),
+                indexes=("byOwner", "byAbout"),
             ),
             TableGrant(
                 FAVORITES,
@@ -457,6 +498,10 @@ WORKERS: tuple[StreamWorker, ...] = (
                 indexes=("byArticle",),
             ),
             TableGrant(COMMENTS, ("Query", "BatchWriteItem", "UpdateItem"), indexes=("byAuthor",)),
+            # the deletion's record; the revocation of the account's tokens, and its time to live
+            TableGrant(USERS, ("GetItem", "PutItem", "UpdateItem", "DeleteItem")),
+            TableGrant(IDEMPOTENCY, ("Query", "BatchWriteItem"), indexes=("byOwner", "byAbout")),
+            UserPoolGrant(USER_POOL, ("AdminDeleteUser",)),
         ),
     ),
 )

@@ -14,7 +14,9 @@ from conduit.errors import ConfigurationError
 from conduit.resources import (
     CELEBRITY_FOLLOWERS_ENV_VAR,
     DEFAULT_CELEBRITY_FOLLOWERS,
+    DEFAULT_DELETION_PAGE,
     DEFAULT_REGION,
+    DELETION_PAGE_ENV_VAR,
     JWKS_URL_ENV_VAR,
     USER_POOL,
     Table,
@@ -77,8 +79,22 @@ def celebrity_followers() -> int:
     return int(raw)
 
 
+@cache
+def deletion_page_size() -> int:
+    """Items an account deletion handles per step (conduit.users.deletion)."""
+    raw = os.environ.get(DELETION_PAGE_ENV_VAR, "").strip()
+    if not raw:
+        return DEFAULT_DELETION_PAGE
+    if not raw.isdigit() or not 1 <= int(raw) <= DEFAULT_DELETION_PAGE:
+        raise ConfigurationError(
+            f"{DELETION_PAGE_ENV_VAR} must be a whole number from 1 to {DEFAULT_DELETION_PAGE}"
+        )
+    return int(raw)
+
+
 def reset() -> None:
     """Forget what was read, for tests that re-provision the emulator between cases."""
+    deletion_page_size.cache_clear()
     table_name.cache_clear()
     user_pool.cache_clear()
     celebrity_followers.cache_clear()

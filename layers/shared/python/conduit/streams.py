@@ -24,6 +24,7 @@ from conduit.feeds import service as feeds
 from conduit.observability import logger
 from conduit.profiles.store import edge_of
 from conduit.resources import ARTICLES, FAVORITES, FOLLOWS, USERS
+from conduit.users import deletion
 from conduit.users.store import author_of
 
 _CARD_OF_PROFILE = ("username", "bio", "image")
@@ -167,7 +168,22 @@ def _user_record(record: DynamoDBRecord) -> None:
 
 
 def _users(records: Sequence[DynamoDBRecord]) -> int | None:
-    return _each(records, _user_record)
+    """Profile changes record by record; and each account deletion the records are about is
+    taken on once for the batch (its record's every write is a stream record: the step reads
+    the record as it is now, `conduit.users.deletion`)."""
+    deletions: dict[str, int] = {}
+    for index, record in enumerate(records):
+        pk = str(_images(record)[1].get("pk", ""))
+        if _event(record) in ("INSERT", "MODIFY") and deletion.is_deletion_key(pk):
+            deletions.setdefault(deletion.user_of(pk), index)
+    failed = _each(records, _user_record)
+    for user_id, first in deletions.items():
+        try:
+            deletion.proceed(user_id)
+        except Exception:
+            logger.exception("account deletion step failed", extra={"user_id": user_id})
+            failed = first if failed is None else min(failed, first)
+    return failed
 
 
 def handle_batch(records: Sequence[DynamoDBRecord]) -> list[DynamoDBRecord]:

@@ -16,6 +16,9 @@ boto3 (about 50 ms), which no function's init pays (tests/test_cold_start_import
 
 from __future__ import annotations
 
+import base64
+import contextvars
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +36,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import STATUS_CONSTANTS, DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from conduit import settings, storage
+from conduit import mentions, settings, storage
 from conduit.errors import Conflict, ValidationFailed
 from conduit.observability import logger
 from conduit.resources import IDEMPOTENCY
@@ -70,6 +73,59 @@ class _Persistence(DynamoDBPersistenceLayer):
                 raise
 
 
+#: The user whose record this request writes: the caller, or the account a registration made.
+_owner: contextvars.ContextVar[str | None] = contextvars.ContextVar("idempotency_owner", default=None)
+#: The attributes naming a record's user and the user its answer names (the table's `byOwner`
+#: and `byAbout` indexes).
+OWNER = "owner"
+ABOUT = "about"
+
+
+class _Owned:
+    """The DynamoDB client as Powertools' layer sees it: each record it writes names its user
+    (`owner`), so deleting their account finds the answers kept for them, which name them, by
+    the table's `byOwner` index rather than a Scan. Powertools builds its items itself and has no
+    hook for another attribute; every other call goes to the client unchanged."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def put_item(self, **call: Any) -> Any:
+        owner = _owner.get()
+        if owner is not None:
+            call["Item"] = {**call["Item"], OWNER: {"S": owner}}
+        return self._client.put_item(**call)
+
+    def update_item(self, **call: Any) -> Any:
+        # Completed: a registration's record learns its user, and any record whom it names.
+        for name, value in ((OWNER, _owner.get()), (ABOUT, mentions.mentioned())):
+            if value is not None:
+                call["UpdateExpression"] += f", #{name} = :{name}"
+                names, values = call["ExpressionAttributeNames"], call["ExpressionAttributeValues"]
+                call["ExpressionAttributeNames"] = {**names, f"#{name}": name}
+                call["ExpressionAttributeValues"] = {**values, f":{name}": {"S": value}}
+        return self._client.update_item(**call)
+
+
+def _account_of(response: HttpResponse) -> str | None:
+    """The user a response's fresh token belongs to (a registration's answer), if it has one:
+    Cognito issued it to us over TLS a moment ago, so its payload is read, not verified again."""
+    user = (response.body or {}).get("user")
+    token = user.get("token") if isinstance(user, dict) else None
+    if not isinstance(token, str) or token.count(".") != 2:
+        return None
+    payload = token.split(".")[1]
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except ValueError:
+        return None
+    sub = claims.get("sub") if isinstance(claims, dict) else None
+    return sub if isinstance(sub, str) else None
+
+
 _layers: dict[str, _Persistence] = {}
 
 
@@ -78,7 +134,7 @@ def _layer(route_name: str) -> _Persistence:
     layer = _layers.get(route_name)
     if layer is None:
         layer = _layers[route_name] = _Persistence(
-            table_name=settings.table_name(IDEMPOTENCY), boto3_client=storage.connection().client
+            table_name=settings.table_name(IDEMPOTENCY), boto3_client=_Owned(storage.connection().client)
         )
     return layer
 
@@ -112,11 +168,15 @@ def once(
     def execute(payload: dict[str, Any]) -> dict[str, Any]:
         response = run()
         first.append(response)
+        if request.caller is None:
+            _owner.set(_account_of(response))
         kept = replay.keep(response)
         return {"status": kept.status, "body": kept.body}
 
     caller = request.caller.user_id if request.caller else ANONYMOUS
     payload = {"caller": caller, "key": request.idempotency_key, "body": body}
+    owned = _owner.set(request.caller.user_id if request.caller else None)
+    naming = mentions.start()
     try:
         stored = idempotent_function(
             execute,
@@ -134,6 +194,9 @@ def once(
             logger.warning("idempotency record not completed", exc_info=True, extra={"route": route_name})
             return first[0]
         raise
+    finally:
+        _owner.reset(owned)
+        mentions.finish(naming)
     if first:
         return first[0]
     logger.info("idempotent repeat answered from the first response", extra={"route": route_name})

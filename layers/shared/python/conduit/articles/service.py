@@ -143,7 +143,13 @@ def update(slug: str, caller: str, changes: ArticleChanges) -> ArticleView:
 def delete(slug: str, caller: str) -> None:
     """Remove the article and its entry in its author's list at once; everything else
     (site-wide lists, feeds, favorites, comments) follows from the stream."""
-    article = _own(slug, caller)
+    remove(_own(slug, caller))
+
+
+def remove(article: Article) -> None:
+    """Remove the article, its entry in its author's list and (for their reads meanwhile) the
+    record of its deletion in one transaction; the stream worker does the rest (also when an
+    account is deleted, conduit.users.deletion)."""
     step = _author_list_entry(article, adding=False)
     articles.delete(article, also=lambda transaction: listings.stage(transaction, step))
 

@@ -193,6 +193,12 @@ def body_of(article_id: str) -> str | None:
         return None
 
 
+def bodies_of(article_ids: Iterable[str]) -> dict[str, str]:
+    """The bodies of the articles that exist among `article_ids` (one BatchGetItem)."""
+    keys = [_body_key(article_id) for article_id in dict.fromkeys(article_ids)]
+    return {r.pk[len(_BODY) :]: r.body for r in BodyRecord.batch_get(keys)} if keys else {}
+
+
 def get_by_slug(slug: str) -> Article | None:
     article_id = id_of_slug(slug)
     return get(article_id) if article_id else None
@@ -308,6 +314,21 @@ def delete(article: Article, also: Also | None = None) -> None:
             also(transaction)
 
     transact(write)
+
+
+def discard(article: Article) -> None:
+    """Remove an article and its body whatever its claim and entry say (an account's deletion,
+    when they were not as written with it); removing it twice is removing it once."""
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.delete(_to_record(article), condition=ArticleRecord.pk.exists())
+        transaction.delete(BodyRecord(pk=_body_key(article.article_id)))
+
+    try:
+        transact(write)
+    except TransactWriteError as error:
+        if not _condition_failed(error):
+            raise
 
 
 def _guarded_update(article_id: str, actions: list[Action], condition: Any) -> Article | None:

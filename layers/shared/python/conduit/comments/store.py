@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError, UpdateError
@@ -239,6 +240,25 @@ def by_author(author_id: str) -> Iterator[tuple[str, int]]:
     """The keys of every comment a user wrote (the `byAuthor` index; for the stream worker)."""
     for record in CommentRecord.by_author.query(author_id):
         yield record.thread, int(record.comment_id)
+
+
+def by_author_page(
+    author_id: str, start: dict[str, Any] | None, limit: int
+) -> tuple[list[tuple[str, int]], dict[str, Any] | None]:
+    """The keys of up to `limit` of a user's comments from `start` (the previous page's
+    `LastEvaluatedKey`), and where the next page starts (None: that was the last). For deleting
+    their account: the index is eventually consistent, so pages are read past what was deleted,
+    and ids repeat across articles, so the index's own key is the cursor."""
+    records = CommentRecord.by_author.query(author_id, limit=limit, last_evaluated_key=start)
+    keys = [(record.thread, int(record.comment_id)) for record in records]
+    return keys, records.last_evaluated_key
+
+
+def delete_keys(keys: Iterable[tuple[str, int]]) -> None:
+    """Delete these comments (deleting one already gone is deleting it)."""
+    with CommentRecord.batch_write() as batch:
+        for thread, comment_id in keys:
+            batch.delete(CommentRecord(thread, comment_id))
 
 
 def set_author(keys: Iterable[tuple[str, int]], author: Author) -> None:

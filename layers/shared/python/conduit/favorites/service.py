@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from pynamodb.transactions import TransactWrite
 
+from conduit import mentions
 from conduit.articles import reading
 from conduit.articles import store as articles
 from conduit.articles.reading import ArticleView
@@ -46,6 +47,12 @@ def _own_list_change(caller: str, article: Article, adding: bool, pending: bool 
     return replace(step, stage=stage, staged=2 if pending else 1)
 
 
+def unfavorite_step(user_id: str, article: Article) -> listings.Step:
+    """An unfavorite as the user's own request stages it (their account's deletion takes their
+    favorites back this way, so the worker counts each as it counts an unfavorite)."""
+    return _own_list_change(user_id, article, adding=False)
+
+
 def favorite(slug: str, caller: str, favorited: bool) -> ArticleView:
     """Favorite or unfavorite; doing what is already done changes nothing and is no error.
 
@@ -56,6 +63,7 @@ def favorite(slug: str, caller: str, favorited: bool) -> ArticleView:
         raise NotFound("article")
     step = _own_list_change(caller, article, favorited)
     commit_once(lambda transaction: listings.stage(transaction, step))  # False: nothing to change
+    mentions.mention(article.author_id)  # the answer shows the author's card
     return reading.view(article, caller, favorited=favorited)
 
 

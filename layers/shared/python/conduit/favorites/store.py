@@ -87,6 +87,20 @@ def favorite_of(image: Mapping[str, Any]) -> Favorite | None:
     return Favorite(user_id, placement, tuple(str(tag) for tag in image.get("tagList") or ()))
 
 
+def of_user(user_id: str, limit: int) -> list[Favorite]:
+    """A user's first `limit` favorites (one consistent Query; for deleting their account, which
+    takes them page by page, each page gone before the next is read)."""
+    records = FavoriteRecord.query(user_id, limit=limit, consistent_read=True)
+    return [
+        Favorite(
+            r.user_id,
+            Placement(r.article_id, str(r.author_id), str(r.article_created_at)),
+            tuple(str(tag) for tag in r.tag_list or ()),
+        )
+        for r in records
+    ]
+
+
 def is_favorited(user_id: str, article_id: str) -> bool:
     try:
         FavoriteRecord.get(user_id, article_id, attributes_to_get=["userId"], consistent_read=True)
@@ -123,6 +137,12 @@ def stage_remove(transaction: TransactWrite, user_id: str, article_id: str) -> N
     """Stage the favorite's removal, only if present: a repeat finds nothing and cancels."""
     favorite = FavoriteRecord(user_id, article_id)
     transaction.delete(favorite, condition=FavoriteRecord.user_id.exists())
+
+
+def remove(user_id: str, article_id: str) -> None:
+    """Delete a favorite by itself (an account's deletion, when its `fav#` entry was not as
+    written with it); deleting one already gone is deleting it."""
+    FavoriteRecord(user_id, article_id).delete()
 
 
 def favoriters(article_id: str) -> Iterator[str]:

@@ -37,7 +37,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from conduit.cards import Author, Card, Placement
-from conduit.listings.store import ListingItem, card_entry, card_of, feed_key
+from conduit.listings.store import ListingItem, card_entry, card_of, feed_key, holds
 from conduit.storage import copied_author
 
 _MINE = "mine#"
@@ -304,3 +304,16 @@ def clear_article(card: Card, present: bool) -> None:
 def clear_profile(author: Author) -> None:
     """The worker carried this card everywhere; a newer one stays."""
     _clear(author.user_id, _PROFILE, ListingItem.author_version <= author.version)
+
+
+def carrying(user_id: str) -> bool:
+    """Whether the worker has yet to carry an article, favorite or follow change the user made
+    (for deleting their account, which waits for those before it clears what they touched).
+    Up to three Queries of one item each."""
+    mine = _key(user_id)
+    return holds(mine, _ARTICLE) or holds(mine, _FAVORITE) or holds(feed_key(user_id), _FOLLOW)
+
+
+def key_of(user_id: str) -> str:
+    """The partition of a user's pending changes."""
+    return _key(user_id)

@@ -31,7 +31,7 @@ from urllib.parse import quote
 
 from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError, UpdateError
-from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.transactions import TransactGet, TransactWrite
 
 from conduit import jsontext
@@ -75,6 +75,24 @@ class PopularityIndex(GlobalSecondaryIndex["ListingItem"]):  # type: ignore[no-u
     total = NumberAttribute(range_key=True)
 
 
+class OwnerIndex(GlobalSecondaryIndex["ListingItem"]):  # type: ignore[no-untyped-call]
+    class Meta:
+        index_name = LISTINGS.index("byOwner").name
+        projection = KeysOnlyProjection()
+
+    owner = UnicodeAttribute(hash_key=True)
+    list = UnicodeAttribute(range_key=True)
+
+
+class AboutIndex(GlobalSecondaryIndex["ListingItem"]):  # type: ignore[no-untyped-call]
+    class Meta:
+        index_name = LISTINGS.index("byAbout").name
+        projection = KeysOnlyProjection()
+
+    about = UnicodeAttribute(hash_key=True)
+    list = UnicodeAttribute(range_key=True)
+
+
 class ListingItem(Record):
     """An entry (a card, or a reference with `authorId` only), a counter (`total`), a tag's
     popularity (`total`, `tag`), a pulled celebrity or a user's stats."""
@@ -113,7 +131,13 @@ class ListingItem(Record):
     moved = NumberAttribute(null=True)
     #: A user's last comments and deletions of comments (`conduit.listings.pending`).
     recent = ListAttribute(of=UnicodeAttribute, null=True)
+    #: On the counter of a user's own list: the user (the sparse `byOwner` index); of a
+    #: favorites list narrowed by author, also that author (`about`, the `byAbout` index).
+    owner = UnicodeAttribute(null=True)
+    about = UnicodeAttribute(null=True)
     by_popularity = PopularityIndex()
+    by_owner = OwnerIndex()
+    by_about = AboutIndex()
 
 
 # --- keys ------------------------------------------------------------------------------
@@ -315,11 +339,40 @@ def _stage_changes(transaction: TransactWrite, changes: Iterable[Change]) -> dic
     return deltas
 
 
+#: The lists that belong to one user, by the prefix of their key (`<prefix><user>[#...]`).
+_OWNED_PREFIXES = ("author#", "fav#", "feed#")
+
+
+_ABOUT = "#author#"
+
+
+def owner_of(key: str) -> str | None:
+    """The user a list belongs to (their articles, favorites or feed), if it is one's."""
+    for prefix in _OWNED_PREFIXES:
+        if key.startswith(prefix):
+            return key[len(prefix) :].split("#", 1)[0]
+    return None
+
+
+def about_of(key: str) -> str | None:
+    """The author a user's favorites list is narrowed to (`fav#<user>#author#<id>...`), if any."""
+    if not key.startswith("fav#") or _ABOUT not in key:
+        return None
+    return key.split(_ABOUT, 1)[1].split("#", 1)[0]
+
+
 def _stage_counters(transaction: TransactWrite, deltas: dict[str, int]) -> None:
     for key, delta in deltas.items():
         if delta:
             counter = ListingItem(key, COUNTER_SK)
-            transaction.update(counter, actions=[ListingItem.total.add(delta), ListingItem.v.add(1)])
+            actions: list[Any] = [ListingItem.total.add(delta), ListingItem.v.add(1)]
+            # The same values each time: no index write after the first.
+            owner, about = owner_of(key), about_of(key)
+            if owner is not None:
+                actions.append(ListingItem.owner.set(owner))
+            if about is not None:
+                actions.append(ListingItem.about.set(about))
+            transaction.update(counter, actions=actions)
 
 
 def stage(transaction: TransactWrite, step: Step) -> None:
@@ -431,6 +484,46 @@ def refresh(keys: Iterable[str], card: Card) -> None:
                 raise
 
     each(update, list(keys))
+
+
+# --- deleting an account ----------------------------------------------------------------
+
+
+def owned_lists(user_id: str, after: str | None, limit: int) -> list[str]:
+    """Up to `limit` lists with a counter that belong to a user (`byOwner`) or name them
+    (`byAbout`), after the list `after`, in key order (two Queries)."""
+    owned = ListingItem.by_owner.query(
+        user_id, OwnerIndex.list > after if after is not None else None, limit=limit
+    )
+    about = ListingItem.by_about.query(
+        user_id, AboutIndex.list > after if after is not None else None, limit=limit
+    )
+    return sorted({item.list for item in owned} | {item.list for item in about})[:limit]
+
+
+def holds(key: str, prefix: str = "") -> bool:
+    """Whether a partition holds an item whose sort key starts with `prefix` (one Query)."""
+    condition = ListingItem.sk.startswith(prefix) if prefix else None
+    items = ListingItem.query(key, condition, limit=1, consistent_read=True, attributes_to_get=["sk"])
+    return any(True for _ in items)
+
+
+def entries_page(key: str, limit: int) -> list[Entry]:
+    """A list's oldest `limit` entries (one consistent Query: deleting an account's articles
+    takes them page by page, each page gone before the next is read)."""
+    items = ListingItem.query(key, ListingItem.sk < HEAD, limit=limit, consistent_read=True)
+    return [_entry(item) for item in items]
+
+
+def clear_partition(key: str, limit: int) -> int:
+    """Delete up to `limit` items of a partition, lowest sort keys first (entries before the
+    counter, so a worker transaction that still moves an entry finds the counter with it);
+    returns how many were there."""
+    items = list(ListingItem.query(key, limit=limit, consistent_read=True, attributes_to_get=["list", "sk"]))
+    with ListingItem.batch_write() as batch:
+        for item in items:
+            batch.delete(item)
+    return len(items)
 
 
 # --- reading ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
+from conduit import mentions
 from conduit.errors import NotFound, ValidationFailed
 from conduit.listings import pending as mine
 from conduit.profiles import store
@@ -41,4 +42,5 @@ def set_following(username: str, follower_id: str, following: bool) -> Profile:
     # with the follower's record of it: their feed shows it at once (conduit.listings.pending)
     record = partial(mine.stage_follow, follower_id=follower_id, author_id=user.user_id, following=following)
     (store.follow if following else store.unfollow)(follower_id, user.user_id, also=record)
+    mentions.mention(user.user_id)  # the answer shows their profile
     return Profile(user, following)

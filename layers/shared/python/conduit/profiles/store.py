@@ -17,7 +17,7 @@ from pynamodb.exceptions import UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.transactions import TransactWrite
 
-from conduit.resources import FOLLOWS
+from conduit.resources import FOLLOWS, SHARDING, shard_of
 from conduit.storage import Record, commit_once, table_meta
 
 #: Edges read beside a page for its following flags; beyond them the page's authors are
@@ -34,6 +34,15 @@ class ByFanout(GlobalSecondaryIndex["FollowRecord"]):  # type: ignore[no-untyped
     follower_id = UnicodeAttribute(range_key=True, attr_name="followerId")
 
 
+class ByFollowee(GlobalSecondaryIndex["FollowRecord"]):  # type: ignore[no-untyped-call]
+    class Meta:
+        index_name = FOLLOWS.index("byFollowee").name
+        projection = KeysOnlyProjection()
+
+    followee = UnicodeAttribute(hash_key=True)
+    follower_id = UnicodeAttribute(range_key=True, attr_name="followerId")
+
+
 class FollowRecord(Record):
     Meta = table_meta(FOLLOWS)
 
@@ -42,7 +51,10 @@ class FollowRecord(Record):
     created_at = UTCDateTimeAttribute(attr_name="createdAt")
     fanout = UnicodeAttribute(null=True)
     convert = BooleanAttribute(null=True)
+    #: `<followeeId>#<shard>`: puts every edge in `byFollowee` (a followee's followers).
+    followee = UnicodeAttribute(null=True)
     by_fanout = ByFanout()
+    by_followee = ByFollowee()
 
 
 @dataclass(frozen=True)
@@ -62,6 +74,26 @@ def edge_of(image: Mapping[str, Any]) -> Edge:
         bool(image.get("fanout")),
         bool(image.get("convert")),
     )
+
+
+def _followee_key(followee_id: str, follower_id: str) -> str:
+    return f"{followee_id}#{shard_of(follower_id, SHARDING.followees)}"
+
+
+def followers_page(followee_id: str, shard: int, after: str | None, limit: int) -> list[str]:
+    """Up to `limit` followers of a user in one `byFollowee` shard, after the follower `after`
+    (for deleting their account: pushed and pulling followers alike; never a request)."""
+    condition = ByFollowee.follower_id > after if after is not None else None
+    edges = FollowRecord.by_followee.query(f"{followee_id}#{shard}", condition, limit=limit)
+    return [edge.follower_id for edge in edges]
+
+
+def followees_page(follower_id: str, limit: int) -> list[str]:
+    """The first `limit` users a user follows (one consistent Query; for deleting their account)."""
+    edges = FollowRecord.query(
+        follower_id, limit=limit, attributes_to_get=["followeeId"], consistent_read=True
+    )
+    return [edge.followee_id for edge in edges]
 
 
 def pushed_followers(followee_id: str) -> Iterator[str]:
@@ -107,7 +139,12 @@ def follow(follower_id: str, followee_id: str, also: Callable[[TransactWrite], N
     """Put the edge only if absent, with `also` (the follower's record of the follow), in one
     transaction: following again, or a repeat of this call, finds the edge and leaves it as it
     is (keeping what the worker set on it)."""
-    edge = FollowRecord(follower_id, followee_id, created_at=datetime.now(UTC))
+    edge = FollowRecord(
+        follower_id,
+        followee_id,
+        created_at=datetime.now(UTC),
+        followee=_followee_key(followee_id, follower_id),
+    )
 
     def write(transaction: TransactWrite) -> None:
         transaction.save(edge, condition=FollowRecord.follower_id.does_not_exist())

@@ -134,3 +134,13 @@ NEW_USER = Shape("user", NewUser)
 LOGIN_USER = Shape("user", LoginUser)
 USER_CHANGES = Shape("user", UserChanges)
 REFRESH_REQUEST = Shape("user", RefreshRequest)
+
+
+@dataclass(frozen=True)
+class AccountDeletion:
+    """`DELETE /api/user`: the password, as a sign-in takes it."""
+
+    password: str = required(CURRENT_PASSWORD)
+
+
+ACCOUNT_DELETION = Shape("user", AccountDeletion)

@@ -90,6 +90,12 @@ def _identity_for(email: str) -> str:
         raise ServiceUnavailable()
     if store.get(holder) is not None:  # an account whose new email Cognito has not taken yet
         raise ValidationFailed({"email": [TAKEN]})
+    if store.deleting(holder):  # a deleted account's, never adopted: its deletion would follow
+        identity.delete_user(holder)
+        created = identity.create_user(email)
+        if created is None:
+            raise ServiceUnavailable()
+        return created
     logger.info("adopting a cognito user without a profile", extra={"user_id": holder})
     return holder
 

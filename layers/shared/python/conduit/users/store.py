@@ -261,3 +261,37 @@ def replace_profile(
             stale = ClaimRecord(pk=_claim_key(field, old), user_id=after.user_id)
             transaction.delete(stale, condition=ClaimRecord.user_id == after.user_id)
     return replace(after, version=record.version)
+
+
+def erase(user: User, also: Callable[[TransactWrite], None]) -> bool:
+    """Delete a profile and release its username and email, with `also` (the record of the
+    account's deletion), in one transaction; False if the profile is gone already (a repeat)."""
+
+    def write(transaction: TransactWrite) -> None:
+        profile = UserRecord(pk=_PROFILE + user.user_id)
+        transaction.delete(profile, condition=UserRecord.pk.exists(), add_version_condition=False)
+        for field in _CLAIMS:
+            claim = ClaimRecord(pk=_claim_key(field, getattr(user, field)))
+            transaction.delete(claim, condition=ClaimRecord.user_id == user.user_id)
+        also(transaction)
+
+    return commit_once(write)
+
+
+#: The key prefix of an account's deletion under way (conduit.users.deletion).
+DELETION = "DELETION#"
+
+
+class _Deletion(Record):
+    Meta = table_meta(USERS)
+
+    pk = UnicodeAttribute(hash_key=True)
+
+
+def deleting(user_id: str) -> bool:
+    """Whether the account is being deleted (its profile is gone; its Cognito user may not be)."""
+    try:
+        _Deletion.get(DELETION + user_id, consistent_read=True, attributes_to_get=["pk"])
+    except _Deletion.DoesNotExist:
+        return False
+    return True
