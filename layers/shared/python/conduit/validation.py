@@ -24,7 +24,15 @@ from enum import Enum
 from typing import Any, Generic, TypeVar
 
 from conduit.errors import ValidationFailed
-from conduit.text import multiline_text, plain_text, valid_text
+from conduit.text import (
+    HIDDEN_CLASS,
+    multiline_text,
+    nfc,
+    plain_text,
+    valid_text,
+    visible_text,
+    without_invisible,
+)
 
 BLANK = "can't be blank"
 JsonSchema = dict[str, Any]
@@ -64,6 +72,14 @@ MULTILINE = Step(
 )
 #: Lower-case the value.
 LOWER = Step(str.lower)
+#: Unicode's canonical composition (NFC): one form for what looks the same, before comparing.
+NFC = Step(nfc)
+#: Refuse bidirectional controls and zero-width characters (`conduit.text.invisible_positions`:
+#: a zero-width (non-)joiner only where it joins nothing; the pattern says what it always is).
+VISIBLE = Step(visible_text, {"pattern": f"^[^{HIDDEN_CLASS}]*$"})
+#: Drop them instead: for running text (bodies, bios, comments), where refusing a pasted
+#: paragraph for a character nobody can see would only puzzle its writer.
+DROP_INVISIBLE = Step(without_invisible)
 #: An empty value means none (frontends send "" for "no image"); only for nullable fields.
 EMPTY_IS_NULL = Step(lambda value: value or None)
 

@@ -9,9 +9,12 @@ from dataclasses import dataclass
 
 from conduit.text import plain_text
 from conduit.validation import (
+    DROP_INVISIBLE,
     MULTILINE,
+    NFC,
     PLAIN,
     STRIP,
+    VISIBLE,
     Invalid,
     Shape,
     Text,
@@ -43,17 +46,35 @@ def _tags(tags: list[str]) -> tuple[str, ...]:
     return tuple(cleaned)
 
 
-TITLE = Text(STRIP, length(1, TITLE_MAX), PLAIN, description="Trimmed; the slug is made from it.")
-DESCRIPTION = Text(STRIP, length(1, DESCRIPTION_MAX), MULTILINE, description="Trimmed.")
-BODY = Text(STRIP, length(1, BODY_MAX), MULTILINE, description="Trimmed (Markdown, as the client wrote it).")
+TITLE = Text(
+    STRIP,
+    length(1, TITLE_MAX),
+    PLAIN,
+    VISIBLE,
+    description="Trimmed; no bidirectional controls or zero-width characters; the slug is made from it.",
+)
+_RUNNING = "invisible characters (bidirectional controls, zero-width characters) dropped"
+DESCRIPTION = Text(
+    DROP_INVISIBLE, STRIP, length(1, DESCRIPTION_MAX), MULTILINE, description=f"Trimmed; {_RUNNING}."
+)
+BODY = Text(
+    DROP_INVISIBLE,
+    STRIP,
+    length(1, BODY_MAX),
+    MULTILINE,
+    description=f"Trimmed (Markdown, as the client wrote it); {_RUNNING}.",
+)
 TAGS = TextList(
     # A generous bound on each raw entry before trimming; the tag limit applies after it.
-    Text(length(maximum=TAG_MAX * 4)),
+    Text(length(maximum=TAG_MAX * 4), VISIBLE, NFC),
     _tags,
     description=f"At most {TAGS_MAX} tags of at most {TAG_MAX} characters once trimmed; blanks and "
-    "duplicates are dropped and the list is sorted. Case-sensitive.",
+    "duplicates are dropped and the list is sorted. NFC-normalised, case-sensitive; no "
+    "bidirectional controls or zero-width characters.",
 )
-COMMENT_BODY = Text(STRIP, length(1, COMMENT_MAX), MULTILINE, description="Trimmed.")
+COMMENT_BODY = Text(
+    DROP_INVISIBLE, STRIP, length(1, COMMENT_MAX), MULTILINE, description=f"Trimmed; {_RUNNING}."
+)
 
 
 @dataclass(frozen=True)

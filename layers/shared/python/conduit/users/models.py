@@ -11,11 +11,14 @@ from dataclasses import dataclass
 
 from conduit.resources import USER_POOL
 from conduit.validation import (
+    DROP_INVISIBLE,
     EMPTY_IS_NULL,
     LOWER,
     MULTILINE,
+    NFC,
     PLAIN,
     STRIP,
+    VISIBLE,
     Invalid,
     Shape,
     Text,
@@ -55,17 +58,20 @@ def _web_url(value: str) -> str:
 
 USERNAME = Text(
     STRIP,
+    NFC,
     length(1, USERNAME_MAX),
+    VISIBLE,
     matches(r"^[A-Za-z0-9_.-]+$", "can only contain letters, digits, '_', '-' and '.'"),
-    description="Trimmed; unique, compared case-insensitively, shown as registered.",
+    description="Trimmed, NFC-normalised; unique, compared case-insensitively, shown as registered.",
 )
 EMAIL = Text(
     STRIP,
+    NFC,
     length(1, EMAIL_MAX),
     PLAIN,
     matches(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "is invalid"),
     LOWER,
-    description="Trimmed and lower-cased; unique.",
+    description="Trimmed, NFC-normalised and lower-cased; unique.",
 )
 PASSWORD = Text(
     PLAIN,
@@ -74,7 +80,12 @@ PASSWORD = Text(
     check(_no_edge_spaces),
     description="Never trimmed, never returned; no leading or trailing space.",
 )
-BIO = Text(length(maximum=BIO_MAX), MULTILINE, description="Line breaks and tabs allowed; null clears it.")
+BIO = Text(
+    DROP_INVISIBLE,
+    length(maximum=BIO_MAX),
+    MULTILINE,
+    description="Line breaks and tabs allowed, invisible characters dropped; null clears it.",
+)
 IMAGE = Text(
     STRIP,
     length(maximum=IMAGE_URL_MAX),
