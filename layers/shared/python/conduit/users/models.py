@@ -7,9 +7,12 @@ which also turns them into the OpenAPI document's request schemas.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from conduit.resources import USER_POOL
+from conduit.text import invisible_positions
 from conduit.validation import (
     DROP_INVISIBLE,
     EMPTY_IS_NULL,
@@ -21,6 +24,7 @@ from conduit.validation import (
     VISIBLE,
     Invalid,
     Shape,
+    Step,
     Text,
     change,
     check,
@@ -50,8 +54,26 @@ def _no_edge_spaces(value: str) -> str:
     return value
 
 
+#: What an image URL may not contain, even where a browser would encode it: a frontend may put
+#: the value into an attribute unescaped (RealWorld issue 525: `https://x/a.jpg"onerror="...`).
+_URL_UNSAFE = re.compile(r"[\s\"'<>\\`]")
+
+
+#: `_web_url` for the JSON Schema ("" too: it clears the image); the port and the invisible
+#: characters are checked by the code alone.
+WEB_URL_PATTERN = "^(?:$|[Hh][Tt][Tt][Pp][Ss]?://[^\\s\"'<>\\\\`/?#]+[^\\s\"'<>\\\\`]*$)"
+
+
 def _web_url(value: str) -> str:
-    if not value.startswith(("https://", "http://")):
+    """An absolute http(s) URL with a host, and nothing a careless frontend could be tricked by."""
+    if _URL_UNSAFE.search(value) or invisible_positions(value):
+        raise Invalid("can't contain spaces, quotes, angle brackets, backslashes or invisible characters")
+    try:
+        url = urlsplit(value)
+        url.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:
+        raise Invalid("must be an http(s) URL") from None
+    if url.scheme.lower() not in ("http", "https") or not url.hostname:
         raise Invalid("must be an http(s) URL")
     return value
 
@@ -91,8 +113,9 @@ IMAGE = Text(
     length(maximum=IMAGE_URL_MAX),
     EMPTY_IS_NULL,
     PLAIN,
-    check(_web_url),
-    description='An http(s) URL; null or "" clears it.',
+    Step(_web_url, {"pattern": WEB_URL_PATTERN}),
+    description="An absolute http(s) URL with a host, without spaces, quotes, angle brackets, "
+    'backslashes, control or invisible characters; null or "" clears it.',
 )
 
 
