@@ -118,8 +118,12 @@ def workload(run: Run) -> None:
     emails = {name: f"{name}@example.com" for name in names}
     for name in names[:2]:
         emails[name] = f"{name}.new@example.com"
-        run.send("PUT", "/api/user", {"user": {"email": emails[name]}}, token=tokens[name])
-    run.send("PUT", "/api/user", {"user": {"bio": "weathered", "password": PASSWORD}}, token=tokens[names[2]])
+        change = {"email": emails[name], "currentPassword": PASSWORD}
+        run.send("PUT", "/api/user", {"user": change}, token=tokens[name])
+    new_password = {"bio": "weathered", "password": PASSWORD, "currentPassword": PASSWORD}
+    changed = run.send("PUT", "/api/user", {"user": new_password}, token=tokens[names[2]])
+    if changed.succeeded:  # every other session ended: the answer's token is theirs now
+        tokens[names[2]] = changed.body["user"]["token"]
     run.deleted["article"] = (
         slugs[0],
         run.send("DELETE", f"/api/articles/{slugs[0]}", token=tokens[names[0]]),
@@ -240,3 +244,27 @@ def test_a_delete_sent_again_in_bad_weather_leaves_the_comment_gone(api: Api, we
 
     assert (first.status, again.status) == (204, 404)
     assert retried(api, "GET", path).body["comments"] == []
+
+
+def test_a_new_password_in_bad_weather_ends_the_old_session_and_answers_a_token_that_works(
+    api: Api, weather: Weather
+) -> None:
+    jake, _ = author_with_article(api)
+    change = {"password": "a-new-password", "currentPassword": PASSWORD}
+
+    answer = retried(api, "PUT", "/api/user", {"user": change}, jake)
+
+    assert answer.status == 200
+    assert retried(api, "GET", "/api/user", token=jake).status == 401
+    assert retried(api, "GET", "/api/user", token=answer.body["user"]["token"]).status == 200
+
+
+def test_signing_out_everywhere_in_bad_weather_ends_every_session(api: Api, weather: Weather) -> None:
+    jake, _ = author_with_article(api)
+    other = retried(api, "POST", "/api/users/login", {"user": {"email": "j@x.io", "password": PASSWORD}})
+
+    answer = retried(api, "DELETE", "/api/user/sessions", token=jake)
+
+    assert answer.status == 204
+    for token in (jake, other.body["user"]["token"]):
+        assert retried(api, "GET", "/api/user", token=token).status == 401
