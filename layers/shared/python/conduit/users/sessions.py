@@ -218,13 +218,14 @@ def end_forever(user_id: str) -> None:
 def admit(user_id: str, claims: Mapping[str, Any]) -> None:
     """Let a token just issued by a sign-in through, when it started in the second a
     sign-out everywhere was recorded (one consistent read; a write only then)."""
-    if not current(user_id, fresh=True).ends(claims):
+    found = current(user_id, fresh=True)
+    if not found.ends(claims) or found.not_before >= FOREVER:  # fine, or deleted: never rewritten
         return
     session, started = session_of(claims)
 
     def change(before: Revocations, now: int) -> Revocations:
-        if before.not_before >= FOREVER or started < before.not_before - 1:
-            return before  # ended for good, or not a sign-in of this second: nothing to let in
+        if started < before.not_before - 1:
+            return before  # not a sign-in of this second: nothing to let in
         return Revocations(before.not_before, before.revoked, {**before.allowed, session: _expiry(claims)})
 
     _write(user_id, change)
