@@ -493,13 +493,23 @@ def proceed(user_id: str) -> None:
     a time, until it waits, is done, or has run `STEPS_SECONDS` (each write of the record
     invokes the worker again). A stuck deletion does nothing until an operator resumes it."""
     deadline = time.monotonic() + STEPS_SECONDS
+    saved = False
     while True:
-        current = state(user_id)
-        if current is None or current.stuck:
+        try:
+            current = state(user_id)
+            if current is None or current.stuck:
+                return
+            outcome = step(current)
+            if outcome.phase is Phase.FINISH and current.phase is Phase.FINISH:
+                _finished(current)
+                return
+            if not _save(current, outcome) or outcome.waiting or time.monotonic() > deadline:
+                return
+        except Exception:
+            if not saved:
+                raise  # this record is retried, from where the deletion's record says
+            # A step was written since this record: the stream record of that write goes on from
+            # there, so this one is done (retrying it would count a failure per step against it).
+            logger.warning("account deletion step failed; the next record resumes it", exc_info=True)
             return
-        outcome = step(current)
-        if outcome.phase is Phase.FINISH and current.phase is Phase.FINISH:
-            _finished(current)
-            return
-        if not _save(current, outcome) or outcome.waiting or time.monotonic() > deadline:
-            return
+        saved = True
