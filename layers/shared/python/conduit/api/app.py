@@ -81,13 +81,20 @@ def _as_kept(request: ApiRequest, kept: HttpResponse) -> HttpResponse:
     return kept
 
 
+def _as_sent(body: Any) -> Any:
+    return body
+
+
 @dataclass(frozen=True)
 class Replay:
-    """What a route keeps of its first answer to an `Idempotency-Key`, and how it answers a
-    repeat from what it kept (registration keeps no token and signs in again)."""
+    """What a route keeps of its first answer to an `Idempotency-Key`, how it answers a
+    repeat from what it kept (registration keeps no token and signs in again), and what of the
+    body (parsed, or as sent when it is no JSON) a repeat is compared by: its hash is stored, so
+    registration leaves the password out."""
 
     keep: Callable[[HttpResponse], HttpResponse] = _as_is
     answer: Callable[[ApiRequest, HttpResponse], HttpResponse] = _as_kept
+    compared: Callable[[Any], Any] = _as_sent
 
 
 # RFC 9110 token characters and the quoted form of the IETF draft's structured-field string.
@@ -152,7 +159,12 @@ def _respond(
         from conduit.api import idempotency  # only here: it loads boto3 (see the module)
 
         return idempotency.once(
-            route.name, request, _compared(request.body), context, lambda: view(request), replay
+            route.name,
+            request,
+            replay.compared(_compared(request.body)),
+            context,
+            lambda: view(request),
+            replay,
         )
     except ConduitError as error:
         logger.info("request refused", extra={"status": error.status_code, "errors": error.errors})

@@ -45,6 +45,8 @@ if TYPE_CHECKING:
     from conduit.api.app import ApiRequest, HttpResponse, Replay
 
 HEADER = "Idempotency-Key"
+#: The answer to a key sent again with another request.
+REUSED = "was already used with another request"
 EXPIRY_SECONDS = 24 * 60 * 60
 ANONYMOUS = "anonymous"
 
@@ -186,7 +188,7 @@ def once(
             key_prefix=route_name,
         )(payload=payload)
     except IdempotencyValidationError:
-        raise ValidationFailed.on(HEADER, "was already used with another request") from None
+        raise ValidationFailed.on(HEADER, REUSED) from None
     except IdempotencyAlreadyInProgressError:
         raise Conflict.on(HEADER, "is in use by a request still running") from None
     except IdempotencyPersistenceLayerError:
