@@ -9,6 +9,7 @@ the invariant checker then reads the remaining world back.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -107,7 +108,7 @@ def remains_of(who: Person, extra: tuple[str, ...] = ()) -> list[tuple[str, dict
             continue
         revocation = item.get("pk", {}).get("S") == f"SESSIONS#{who.user_id}"
         if revocation and set(item) <= {"pk", "notBefore", "revoked", "allowed", "version", "expires"}:
-            assert int(item["expires"]["N"]) <= deletion_started() + deletion.REVOCATION_SECONDS + 5
+            assert int(item["expires"]["N"]) <= time.time() + deletion.REVOCATION_SECONDS
             continue
         found.append((table, item))
     return found
@@ -116,15 +117,6 @@ def remains_of(who: Person, extra: tuple[str, ...] = ()) -> list[tuple[str, dict
 def assert_nothing_remains(who: Person) -> None:
     remains = remains_of(who, (BIO, IMAGE))
     assert not remains, "\n".join(f"{table}: {item}" for table, item in remains)
-
-
-_started: list[int] = []
-
-
-def deletion_started() -> int:
-    import time
-
-    return _started[-1] if _started else int(time.time())
 
 
 def cognito_emails() -> set[str]:
@@ -209,14 +201,22 @@ def full_world(api: Api) -> World:
     """Jake, with everything an account can hold, among two others who read and write."""
     jake, alice, bob = (person(api, name) for name in ("jakexyz", "alice", "bob"))
     send(api, "PUT", "/api/user", jake.token, {"user": {"bio": BIO, "image": IMAGE}})
-    article = {"article": {"title": "Jake on dragons", "description": "d", "body": "b", "tagList": ["dragons"]}}
+    article = {
+        "article": {"title": "Jake on dragons", "description": "d", "body": "b", "tagList": ["dragons"]}
+    }
     jakes = [send(api, "POST", "/api/articles", jake.token, article, **key())["article"]["slug"]]
     jakes.append(publish(api, jake.token, "Jake on training", tagList=["training", "dragons"])["slug"])
     alices = [publish(api, alice.token, "Alice on knots", tagList=["dragons"])["slug"]]
     bobs = [publish(api, bob.token, "Bob on ropes")["slug"]]
     for follower, followee in ((jake, alice), (alice, jake), (bob, jake), (jake, bob)):
         send(api, "POST", f"/api/profiles/{followee.username}/follow", follower.token, **key())
-    for reader, slug in ((jake, alices[0]), (jake, bobs[0]), (jake, jakes[0]), (alice, jakes[0]), (bob, jakes[1])):
+    for reader, slug in (
+        (jake, alices[0]),
+        (jake, bobs[0]),
+        (jake, jakes[0]),
+        (alice, jakes[0]),
+        (bob, jakes[1]),
+    ):
         send(api, "POST", f"/api/articles/{slug}/favorite", reader.token)
     send(api, "DELETE", f"/api/articles/{bobs[0]}/favorite", jake.token)  # a list that was, once
     for writer, slug, body in (
@@ -224,7 +224,9 @@ def full_world(api: Api) -> World:
         (jake, jakes[0], "Jake answers"),
         (alice, jakes[0], "Alice says hi"),
     ):
-        send(api, "POST", f"/api/articles/{slug}/comments", writer.token, {"comment": {"body": body}}, **key())
+        send(
+            api, "POST", f"/api/articles/{slug}/comments", writer.token, {"comment": {"body": body}}, **key()
+        )
     publish(api, alice.token, "Alice again", tagList=["knots"])  # in jake's feed
     return World(jake, [alice, bob], {"jake": jakes, "alice": alices, "bob": bobs})
 
@@ -272,7 +274,9 @@ def prolific_world(api: Api, articles: int, comments: int, followers: int) -> tu
     own, followed by `followers` people who favorite their first article."""
     jake, alice = person(api, "prolific"), person(api, "neighbour")
     send(api, "PUT", "/api/user", jake.token, {"user": {"bio": BIO, "image": IMAGE}})
-    slugs = [publish(api, jake.token, f"Prolific {n}", tagList=[f"t{n % 3}"])["slug"] for n in range(articles)]
+    slugs = [
+        publish(api, jake.token, f"Prolific {n}", tagList=[f"t{n % 3}"])["slug"] for n in range(articles)
+    ]
     hers = publish(api, alice.token, "Neighbourly")["slug"]
     for n in range(comments):
         slug = hers if n % 2 else slugs[n % len(slugs)]
