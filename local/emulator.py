@@ -10,6 +10,8 @@ On top of moto's own server:
 - TransactWriteItems honours ClientRequestToken as DynamoDB does (moto ignores it).
 - Tokens last as long as the app client says, and a refreshed one keeps its sign-in's
   `auth_time` (`local.cognito_tokens`).
+- A sign-in with a flow the app client does not enable is refused as Cognito refuses it
+  (`local.auth_flows`; moto accepts any flow).
 - Faults: `fail(operation)` fails every call of one operation (targeted tests);
   `start_weather(rate, seed)` fails a seeded share of all data-plane calls the ways AWS fails
   them, lost replies included (`local.faults`).
@@ -35,8 +37,8 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from local import cognito_tokens, moto_speedups
-from local.faults import DYNAMODB, Kind, Weather
+from local import auth_flows, cognito_tokens, moto_speedups
+from local.faults import COGNITO, DYNAMODB, Kind, Weather
 from local.faults import fault as make_fault
 
 Environ = dict[str, Any]
@@ -199,6 +201,10 @@ class _SerializedRecorder:
         if fault is not None and not fault.applied:
             self._log.calls.append(Call(service, operation, request))
             return _Answer.error(fault.status, fault.error_type, fault.message, fault.body())
+        refused = auth_flows.refusal(operation, request) if service == COGNITO else None
+        if refused is not None:  # a sign-in flow the app client does not enable, refused as Cognito does
+            self._log.calls.append(Call(service, operation, request))
+            return _Answer.error(400, *refused)
         transaction = service == DYNAMODB and operation == "TransactWriteItems"
         answer = self.tokens.answered(request) if transaction else None
         if answer is None:

@@ -108,7 +108,7 @@ def _create_user_pool(stage: str) -> tuple[str, str]:
             UserPoolId=pool_id,
             ClientName=client_name,
             GenerateSecret=False,
-            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            ExplicitAuthFlows=list(USER_POOL.client_auth_flows),
             PreventUserExistenceErrors="ENABLED",
             AccessTokenValidity=USER_POOL.access_token_validity_minutes,
             IdTokenValidity=USER_POOL.id_token_validity_minutes,

@@ -87,8 +87,9 @@ class Identity(Construct):
             "WebClient",
             user_pool_client_name=pool.client_name(stage),
             generate_secret=False,
-            # USER_PASSWORD_AUTH for login; CDK always adds refresh-token auth.
-            auth_flows=cognito.AuthFlow(user_password=True),
+            # ADMIN_USER_PASSWORD_AUTH only (it needs IAM: only the API signs users in), and
+            # refresh tokens, which CDK always adds (`UserPool.client_auth_flows`).
+            auth_flows=cognito.AuthFlow(admin_user_password=True),
             # No hosted UI: without this CDK enables OAuth flows with example.com callbacks.
             disable_o_auth=True,
             prevent_user_existence_errors=True,

@@ -76,7 +76,7 @@ def test_claims_a_failed_registration_could_not_release_are_free_once_its_lease_
 
 
 def test_registration_failing_at_sign_in_removes_the_profile_and_the_user(api: Api, faults: Emulator) -> None:
-    faults.fail("InitiateAuth")
+    faults.fail("AdminInitiateAuth")
 
     response = register(api)
 
@@ -155,7 +155,7 @@ def log_records(caplog: pytest.LogCaptureFixture, message: str) -> list[logging.
 def test_a_registration_that_cannot_be_undone_leaves_a_whole_account_and_logs_the_repair(
     api: Api, faults: Emulator, caplog: pytest.LogCaptureFixture
 ) -> None:
-    faults.fail("InitiateAuth")
+    faults.fail("AdminInitiateAuth")
     faults.fail("TransactWriteItems", after=2)  # claims and profile written; their removal fails
 
     with caplog.at_level(logging.ERROR, logger="conduit"):

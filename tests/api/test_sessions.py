@@ -60,7 +60,7 @@ def test_a_wrong_current_password_is_checked_by_cognito_where_it_counts_toward_t
 
     change(api, jake["token"], password="thief-password", currentPassword="not-my-password")
 
-    assert "InitiateAuth" in api.calls.cognito
+    assert "AdminInitiateAuth" in api.calls.cognito
 
 
 def test_an_empty_password_from_a_settings_form_changes_nothing_and_needs_no_current_password(

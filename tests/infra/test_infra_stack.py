@@ -442,11 +442,16 @@ def test_user_pool_recovers_accounts_by_email(template):
     )
 
 
-def test_app_client_has_no_secret_and_allows_password_and_refresh_auth(template):
+def test_app_client_has_no_secret_and_allows_only_the_admin_password_flow_and_refresh(template):
+    """No USER_PASSWORD_AUTH: a password sent to Cognito directly is refused; only the API's
+    IAM-signed AdminInitiateAuth signs users in."""
     _, client = only(template.find_resources("AWS::Cognito::UserPoolClient"))
     properties = client["Properties"]
     assert properties["GenerateSecret"] is False
-    assert sorted(properties["ExplicitAuthFlows"]) == ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_PASSWORD_AUTH"]
+    assert sorted(properties["ExplicitAuthFlows"]) == [
+        "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+    ]
 
 
 def test_user_pool_is_on_the_lite_feature_plan(template):

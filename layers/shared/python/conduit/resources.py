@@ -221,6 +221,11 @@ class UserPool:
     access_token_validity_minutes: int = 24 * 60
     id_token_validity_minutes: int = 60
     refresh_token_validity_days: int = 30
+    #: The app client's `ExplicitAuthFlows`: a password is accepted only by AdminInitiateAuth,
+    #: which needs IAM, so only the API signs users in (its limits and logs apply); refresh
+    #: tokens stay a public call. USER_PASSWORD_AUTH is not there: Cognito refuses a sign-in
+    #: sent to it directly.
+    client_auth_flows: tuple[str, ...] = ("ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
 
     def physical_name(self, stage: str) -> str:
         return f"{APP_NAME}-{stage}-{self.key}"

@@ -147,7 +147,7 @@ ROUTES: tuple[Route, ...] = (
                     "AdminGetUser",  # who holds the email when AdminCreateUser says it exists
                     "AdminSetUserPassword",
                     "AdminDeleteUser",
-                    "InitiateAuth",
+                    "AdminInitiateAuth",  # the sign-in answered
                 ),
             ),
         ),
@@ -160,7 +160,7 @@ ROUTES: tuple[Route, ...] = (
         auth=Auth.NONE,
         # the profile; the caller's sessions, let through when it signs in in the second of
         # a sign-out everywhere (conduit.users.sessions.admit)
-        grants=(_PROFILE, SESSIONS_WRITE, UserPoolGrant(USER_POOL, ("InitiateAuth",))),
+        grants=(_PROFILE, SESSIONS_WRITE, UserPoolGrant(USER_POOL, ("AdminInitiateAuth",))),
         # A login writes nothing to repeat, and its answer is a fresh token: keeping it for
         # replay would store a bearer token for a day. The header is ignored (docs/api.md).
         replays_idempotency_keys=False,
@@ -225,7 +225,7 @@ ROUTES: tuple[Route, ...] = (
                     "AdminGetUser",
                     "AdminDeleteUser",
                     # the current password checked; a new one ends every other session
-                    "InitiateAuth",
+                    "AdminInitiateAuth",
                     "AdminUserGlobalSignOut",
                 ),
             ),
@@ -241,7 +241,7 @@ ROUTES: tuple[Route, ...] = (
         # the record comes; the tokens' revocation; the password checked, the Cognito user gone
         grants=(
             TableGrant(USERS, ("GetItem", "TransactWriteItems", "DeleteItem", "PutItem")),
-            UserPoolGrant(USER_POOL, ("InitiateAuth", "AdminDeleteUser")),
+            UserPoolGrant(USER_POOL, ("AdminInitiateAuth", "AdminDeleteUser")),
         ),
     ),
     Route(

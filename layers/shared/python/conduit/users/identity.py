@@ -156,14 +156,18 @@ def _session(result: dict[str, Any], refresh_token: str | None = None) -> Sessio
 
 
 def sign_in(email: str, password: str) -> Session:
-    """Exchange credentials for tokens; a wrong password counts toward Cognito's lockout."""
+    """Exchange credentials for tokens; a wrong password counts toward Cognito's lockout.
+
+    An admin call (IAM-signed): the app client allows no other password flow, so nobody signs in
+    around the API, its limits and its logs (infra/components/identity.py)."""
     from botocore.exceptions import ClientError
 
     pool = settings.user_pool()
     try:
-        result = _client().initiate_auth(
+        result = _client().admin_initiate_auth(
+            UserPoolId=pool.pool_id,
             ClientId=pool.client_id,
-            AuthFlow="USER_PASSWORD_AUTH",
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": email, "PASSWORD": password},
         )
     except ClientError as error:
