@@ -10,6 +10,8 @@ On top of moto's own server:
 - TransactWriteItems honours ClientRequestToken as DynamoDB does (moto ignores it).
 - Tokens last as long as the app client says, and a refreshed one keeps its sign-in's
   `auth_time` (`local.cognito_tokens`).
+- A user's own token writes only the attributes its app client allows
+  (`local.cognito_attributes`; moto writes any).
 - A sign-in with a flow the app client does not enable is refused as Cognito refuses it
   (`local.auth_flows`; moto accepts any flow).
 - Faults: `fail(operation)` fails every call of one operation (targeted tests);
@@ -37,7 +39,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from local import auth_flows, cognito_tokens, moto_speedups
+from local import auth_flows, cognito_attributes, cognito_tokens, moto_speedups
 from local.faults import COGNITO, DYNAMODB, Kind, Weather
 from local.faults import fault as make_fault
 
@@ -310,6 +312,7 @@ class Emulator:
     def start(self) -> str:
         moto_speedups.install()
         cognito_tokens.install()
+        cognito_attributes.install()
         app = self._middleware = _SerializedRecorder(
             DomainDispatcherApplication(create_backend_app), self.log
         )

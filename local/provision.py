@@ -99,6 +99,15 @@ def _create_user_pool(stage: str) -> tuple[str, str]:
                     "RequireSymbols": False,
                 }
             },
+            # The one attribute the app client may write (conduit.resources.UserPool).
+            Schema=[
+                {
+                    "Name": USER_POOL.client_writable_attribute,
+                    "AttributeDataType": "String",
+                    "Mutable": True,
+                    "StringAttributeConstraints": {"MinLength": "0", "MaxLength": "1"},
+                }
+            ],
         )["UserPool"]["Id"]
     client_name = USER_POOL.client_name(stage)
     clients = cognito.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]
@@ -114,6 +123,8 @@ def _create_user_pool(stage: str) -> tuple[str, str]:
             IdTokenValidity=USER_POOL.id_token_validity_minutes,
             RefreshTokenValidity=USER_POOL.refresh_token_validity_days,
             TokenValidityUnits={"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"},
+            # No standard attribute: an empty list would mean all of them (infra/components/identity.py).
+            WriteAttributes=USER_POOL.client_write_attributes,
         )["UserPoolClient"]["ClientId"]
     return pool_id, client_id
 

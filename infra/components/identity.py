@@ -48,6 +48,10 @@ class Identity(Construct):
             # and the contact: a stolen token cannot move the account's recovery address.
             auto_verify=cognito.AutoVerifiedAttrs(email=True),
             keep_original=cognito.KeepOriginalAttrs(email=True),
+            # The only attribute the app client may write (see `write_attributes` below).
+            custom_attributes={
+                pool.client_writable_attribute: cognito.StringAttribute(min_len=0, max_len=1, mutable=True)
+            },
             # LITE has all this pool uses (admin-created users, USER_PASSWORD_AUTH, refresh
             # tokens, a password policy) at the lowest price per active user. ESSENTIALS adds
             # managed login, passwordless sign-in and access-token customisation, PLUS threat
@@ -97,4 +101,14 @@ class Identity(Construct):
             access_token_validity=Duration.minutes(token_minutes or pool.access_token_validity_minutes),
             id_token_validity=Duration.minutes(pool.id_token_validity_minutes),
             refresh_token_validity=Duration.days(pool.refresh_token_validity_days),
+            # Access tokens carry aws.cognito.signin.user.admin (no sign-in flow without OAuth
+            # can drop it), so a user could call UpdateUserAttributes with their own token and
+            # move their email around the API's uniqueness claims. An empty list of write
+            # attributes is no help: Cognito (and CloudFormation, and CDK's empty
+            # ClientAttributes) read it as "every standard attribute". So the client may write
+            # one custom attribute nothing reads, and no standard one; the API writes attributes
+            # with admin calls, which write attributes do not restrict.
+            write_attributes=cognito.ClientAttributes().with_custom_attributes(
+                pool.client_writable_attribute
+            ),
         )

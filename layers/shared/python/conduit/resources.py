@@ -226,9 +226,18 @@ class UserPool:
     #: tokens stay a public call. USER_PASSWORD_AUTH is not there: Cognito refuses a sign-in
     #: sent to it directly.
     client_auth_flows: tuple[str, ...] = ("ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
+    #: The one attribute the app client lets a user's own access token write (UpdateUserAttributes):
+    #: a custom one that nothing reads. Cognito reads an absent or empty list of write attributes
+    #: as "every standard attribute", which would let a token change its email around the API.
+    client_writable_attribute: str = "unused"
 
     def physical_name(self, stage: str) -> str:
         return f"{APP_NAME}-{stage}-{self.key}"
+
+    @property
+    def client_write_attributes(self) -> list[str]:
+        """The app client's `WriteAttributes`: no standard attribute, only `custom:unused`."""
+        return [f"custom:{self.client_writable_attribute}"]
 
     def client_name(self, stage: str) -> str:
         return f"{APP_NAME}-{stage}-web"
