@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from conduit import caching
+from conduit import caching, security_headers
 from conduit.articles import models as articles
 from conduit.articles.paging import LIMIT_DEFAULT, LIMIT_MAX, TAG_FILTER_MAX, USERNAME_FILTER_MAX
 from conduit.routes import Route
@@ -150,6 +150,19 @@ IF_NONE_MATCH = Parameter(
 )
 
 
+_SECURITY_HEADER_PURPOSES = {
+    "Strict-Transport-Security": "HTTPS only, for two years, subdomains too",
+    "X-Content-Type-Options": "a browser never sniffs an answer into another type",
+    "Referrer-Policy": "a link followed from an answer names no API URL",
+    "Content-Security-Policy": "an answer rendered by a browser runs, loads and frames nothing",
+}
+#: On every answer, each with its one value (conduit.security_headers).
+SECURITY_HEADERS = tuple(
+    Header(name, {"type": "string", "enum": [value]}, f"`{value}`: {_SECURITY_HEADER_PURPOSES[name]}")
+    for name, value in security_headers.SECURITY_HEADERS.items()
+)
+
+
 def is_read(route: Route) -> bool:
     """A GET: its answer carries an ETag, and a matching `If-None-Match` gets a 304."""
     return route.method == "GET"
@@ -161,6 +174,18 @@ def calls_aws(route: Route) -> bool:
 
 
 COMMON: tuple[Common, ...] = (
+    # The edge (conduit.security_headers, conduit.origin): on every answer, and the refusal of a
+    # request sent around a stage's CloudFront distribution.
+    Common(
+        every_route,
+        headers=SECURITY_HEADERS,
+        answers={
+            403: Answer(
+                "Sent around the edge: a stage with a CloudFront distribution answers only what came "
+                "through it (`request: must be sent to the API's public address`)"
+            )
+        },
+    ),
     Common(
         every_route,
         answers={

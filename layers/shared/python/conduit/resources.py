@@ -250,6 +250,10 @@ STAGE_ENV_VAR = "STAGE"
 #: Optional override of where the user pool's public keys are fetched; the issuer stays the
 #: real Cognito URL (moto serves the keys on its own endpoint but issues real-looking tokens).
 JWKS_URL_ENV_VAR = "JWKS_URL"
+#: On a stage with the edge, the secret CloudFront sends as `conduit.origin.ORIGIN_HEADER` with
+#: every request it forwards (resolved at deploy from Secrets Manager): the API's functions
+#: refuse a request without it. Absent (no edge, the local stack), nothing is checked.
+ORIGIN_SECRET_ENV_VAR = "ORIGIN_SECRET"
 
 #: Powertools settings every function gets; the log level can be overridden per stage.
 SERVICE_NAME = APP_NAME

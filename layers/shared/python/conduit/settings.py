@@ -18,6 +18,7 @@ from conduit.resources import (
     DEFAULT_REGION,
     DELETION_PAGE_ENV_VAR,
     JWKS_URL_ENV_VAR,
+    ORIGIN_SECRET_ENV_VAR,
     USER_POOL,
     Table,
 )
@@ -92,9 +93,17 @@ def deletion_page_size() -> int:
     return int(raw)
 
 
+@cache
+def origin_secret() -> str | None:
+    """The secret a request must carry to show it came through the stage's CloudFront
+    distribution (`conduit.origin`); None on a stage without one."""
+    return os.environ.get(ORIGIN_SECRET_ENV_VAR, "").strip() or None
+
+
 def reset() -> None:
     """Forget what was read, for tests that re-provision the emulator between cases."""
     deletion_page_size.cache_clear()
     table_name.cache_clear()
     user_pool.cache_clear()
     celebrity_followers.cache_clear()
+    origin_secret.cache_clear()

@@ -19,13 +19,14 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from conduit import aws_calls, caching, jsontext, retries, snapstart
+from conduit import aws_calls, caching, jsontext, origin, retries, snapstart
 from conduit.api import init_done
 from conduit.api.events import HttpEvent
 from conduit.auth import Caller, authenticate
 from conduit.errors import ConduitError, ServiceUnavailable, ValidationFailed
 from conduit.observability import logger, metrics
 from conduit.routes import ROUTES_BY_NAME, Route
+from conduit.security_headers import SECURITY_HEADERS
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 #: On every response: the API Gateway request id, which the request's log line carries as
@@ -144,6 +145,8 @@ def _respond(
     route: Route, view: View, replay: Replay, event: HttpEvent, context: LambdaContext
 ) -> HttpResponse:
     try:
+        # First: a request that went around the stage's CloudFront distribution reads nothing.
+        origin.require_edge(event.headers)
         caller = authenticate(route.auth, event.headers.get("authorization"))
         if caller is not None:
             logger.append_keys(user_id=caller.user_id)
@@ -224,8 +227,9 @@ def lambda_handler(route_name: str, view: View, replay: Replay = Replay()) -> La
                 "aws": calls.summary(),
             },
         )
-        # After the caching headers: a 304 carries it too.
+        # After the caching headers: a 304 carries them too.
         result["headers"][REQUEST_ID_HEADER] = http.request_id
+        result["headers"].update(SECURITY_HEADERS)
         return result
 
     entry_point: LambdaHandler = handler
