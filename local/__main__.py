@@ -4,12 +4,17 @@ with the stream worker fed from the table streams in the background.
 Environment: PORT (3000), HOST (127.0.0.1), STAGE (local), AWS_ENDPOINT_URL to use an
 AWS-compatible endpoint that is already running instead of starting the emulator, and
 CONDUIT_FAULTS (a share of calls, e.g. 0.2) with CONDUIT_FAULTS_SEED (0) to have the embedded
-emulator fail that share of DynamoDB and Cognito data-plane calls as AWS does (`local.faults`).
+emulator fail that share of DynamoDB and Cognito data-plane calls as AWS does (`local.faults`),
+and LOG_FORMAT (`text`).
+
+The console (`local.console`): with LOG_FORMAT=text, one short line per request (method, path,
+status, milliseconds, AWS calls per service), plus warnings and errors; LOG_FORMAT=json prints
+what the functions log as deployed (JSON log lines, EMF metrics). Anything else the local stack
+must show a developer goes through `local.console.say(text)`, one whole line in either format.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import sys
@@ -19,6 +24,7 @@ from types import FrameType
 from werkzeug.serving import make_server
 
 from conduit.resources import DEFAULT_REGION, JWKS_URL_ENV_VAR
+from local import console
 from local.emulator import Emulator
 from local.gateway import LocalGateway
 from local.provision import provision
@@ -46,7 +52,7 @@ def _fault_rate() -> float:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    console.start()
     port = int(os.environ.get("PORT", "3000"))
     host = os.environ.get("HOST", "127.0.0.1")
     stage = os.environ.get("STAGE", "local")
@@ -62,12 +68,13 @@ def main() -> int:
         raise SystemExit("CONDUIT_FAULTS needs the embedded emulator: unset AWS_ENDPOINT_URL")
     env = provision(stage, jwks_base_url=None if os.environ.get(JWKS_URL_ENV_VAR) else endpoint)
     os.environ.update(env)
+    console.functions_ready()
     if emulator is not None and faults:
         seed = int(os.environ.get("CONDUIT_FAULTS_SEED", "0"))
         emulator.start_weather(faults, seed)
         print(f"Failing {faults:.0%} of DynamoDB and Cognito data-plane calls (seed {seed}).", flush=True)
 
-    server = make_server(host, port, LocalGateway(), threaded=True)
+    server = make_server(host, port, console.wrap(LocalGateway()), threaded=True)
     stop_pumping = threading.Event()
     pump = threading.Thread(target=StreamPump().pump, args=(stop_pumping,), name="stream-pump", daemon=True)
     pump.start()
