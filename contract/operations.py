@@ -173,6 +173,9 @@ def calls_aws(route: Route) -> bool:
     return bool(route.grants)
 
 
+#: Routes that refuse a request sent again too soon (429 with `Retry-After`).
+RATE_LIMITED = frozenset({"ResendEmailCode"})
+
 COMMON: tuple[Common, ...] = (
     # The edge (conduit.security_headers, conduit.origin): on every answer, and the refusal of a
     # request sent around a stage's CloudFront distribution.
@@ -211,6 +214,15 @@ COMMON: tuple[Common, ...] = (
             503: Answer(
                 "AWS kept failing (throttling, 5xx, conflicts, timeouts) past the retry budget: "
                 "send it again after `Retry-After`",
+                headers=(RETRY_AFTER,),
+            )
+        },
+    ),
+    Common(
+        lambda route: route.name in RATE_LIMITED,
+        answers={
+            429: Answer(
+                "Asked again too soon (a new code at most once a minute): send it again after `Retry-After`",
                 headers=(RETRY_AFTER,),
             )
         },
@@ -343,6 +355,52 @@ CONTRACTS: dict[str, Contract] = {
         f"favorites and follows, {export.PAGE} of each per answer ({export.ARTICLES_PAGE} articles)",
     ),
     "GetCurrentUser": Contract("The current user", "User and Authentication", 200, "UserResponse"),
+    "ConfirmEmail": Contract(
+        "Confirm your email with the code sent to it",
+        "User and Authentication",
+        200,
+        "UserResponse",
+        request=users.EMAIL_CONFIRMATION,
+        refusals={
+            422: "`code is invalid or expired`: wrong, older than 24 hours, or void after 5 wrong "
+            "tries; `email has already been taken`: not confirmed within 24 hours, and another "
+            "account has it since"
+        },
+        extension="an email is proved before it is trusted: registration sends a code to it, and a "
+        "new email set with `PUT /api/user` replaces the old one (ending every other session) "
+        "only once its code is confirmed",
+    ),
+    "ResendEmailCode": Contract(
+        "Send a new code to the email waiting for one",
+        "User and Authentication",
+        202,
+        "AcceptedResponse",
+        refusals={422: "`email has already been confirmed`: no email waits for a code"},
+        extension="a code that expired, was lost or was tried 5 times wrong is replaced; at most one "
+        "a minute",
+    ),
+    "ForgotPassword": Contract(
+        "Ask for a password reset code",
+        "User and Authentication",
+        202,
+        "AcceptedResponse",
+        request=users.PASSWORD_FORGOTTEN,
+        extension="people who forgot their password get back in: a code is emailed to the address "
+        "if it is an account's confirmed email (at most one a minute); the answer is the same "
+        "whatever the address, so it tells nobody whether it has an account",
+    ),
+    "ResetPassword": Contract(
+        "Set a new password with the code emailed",
+        "User and Authentication",
+        200,
+        "UserResponse",
+        request=users.PASSWORD_RESET,
+        refusals={
+            422: "`code is invalid or expired`: wrong, older than an hour, or void after 5 wrong tries"
+        },
+        extension="the second step of `POST /api/users/password/forgot`: every earlier session of the "
+        "account ends, and the answer signs it in afresh",
+    ),
     "UpdateCurrentUser": Contract(
         "Change the current user", "User and Authentication", 200, "UserResponse", request=users.USER_CHANGES
     ),

@@ -56,6 +56,12 @@ OBJECTS: dict[str, JsonSchema] = {
             "username": {"type": "string"},
             "bio": _NULLABLE_TEXT,
             "image": _NULLABLE_TEXT,
+            "emailVerified": {
+                "type": "boolean",
+                "description": "Extension: whether the email was confirmed with the code sent to it "
+                "(`POST /api/user/email/confirm`); a new email set with `PUT /api/user` waits for "
+                "its code, and `email` stays the old one until then",
+            },
             "refreshToken": {
                 "type": "string",
                 "description": "Extension, on a sign-in (registration, login, token renewal, new "
@@ -163,6 +169,8 @@ DOCUMENTS: dict[str, JsonSchema] = {
     ),
     "UserExportResponse": closed({"export": ref("UserExport")}),
     "SingleCommentResponse": closed({"comment": ref("Comment")}),
+    # A request taken, with nothing to show yet (a code is on its way): `{}`.
+    "AcceptedResponse": closed({}),
     "MultipleCommentsResponse": closed({"comments": {"type": "array", "items": ref("Comment")}}),
     "TagsResponse": closed({"tags": {"type": "array", "items": {"type": "string"}}}),
     # The spec's error shape: a frontend shows `<field> <message>`.

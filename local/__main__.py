@@ -25,6 +25,7 @@ from werkzeug.serving import make_server
 
 from conduit.resources import DEFAULT_REGION, JWKS_URL_ENV_VAR
 from local import console
+from local.cognito import Message
 from local.emulator import Emulator
 from local.gateway import LocalGateway
 from local.provision import provision
@@ -51,6 +52,11 @@ def _fault_rate() -> float:
     return rate
 
 
+def _print_message(message: Message) -> None:
+    """What Cognito would have emailed, on the console (and at /_dev/outbox)."""
+    print(f"mail to {message.to}: {message.kind} code {message.code}", flush=True)
+
+
 def main() -> int:
     console.start()
     port = int(os.environ.get("PORT", "3000"))
@@ -74,7 +80,11 @@ def main() -> int:
         emulator.start_weather(faults, seed)
         print(f"Failing {faults:.0%} of DynamoDB and Cognito data-plane calls (seed {seed}).", flush=True)
 
-    server = make_server(host, port, console.wrap(LocalGateway()), threaded=True)
+    outbox = None
+    if emulator is not None:
+        emulator.cognito.on_message = _print_message
+        outbox = emulator.outbox
+    server = make_server(host, port, console.wrap(LocalGateway(outbox=outbox)), threaded=True)
     stop_pumping = threading.Event()
     pump = threading.Thread(target=StreamPump().pump, args=(stop_pumping,), name="stream-pump", daemon=True)
     pump.start()
@@ -85,6 +95,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, stop)
     where = "embedded emulator" if emulator else "external endpoint"
     print(f"Conduit API on http://localhost:{port}/api ({where} at {endpoint}, stage {stage})", flush=True)
+    if outbox is not None:
+        print(f"Mail Cognito would send: http://localhost:{port}/_dev/outbox", flush=True)
     print("Ctrl-C stops it.", flush=True)
     try:
         server.serve_forever()

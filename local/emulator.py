@@ -12,6 +12,8 @@ On top of moto's own server:
   `auth_time` (`local.cognito_tokens`).
 - A user's own token writes only the attributes its app client allows
   (`local.cognito_attributes`; moto writes any).
+- Cognito's codes (email verification, password reset) are generated, delivered to an
+  outbox, checked and expired as Cognito does (`local.cognito`; moto accepts any code).
 - A sign-in with a flow the app client does not enable is refused as Cognito refuses it
   (`local.auth_flows`; moto accepts any flow).
 - Faults: `fail(operation)` fails every call of one operation (targeted tests);
@@ -40,6 +42,7 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from local import auth_flows, cognito_attributes, cognito_tokens, moto_speedups
+from local.cognito import CognitoCodes, Message
 from local.faults import COGNITO, DYNAMODB, Kind, Weather
 from local.faults import fault as make_fault
 
@@ -144,6 +147,7 @@ class _Answer:
 
 
 _AMZ_JSON = "application/x-amz-json-1.0"
+_AMZ_JSON_11 = "application/x-amz-json-1.1"  # Cognito's
 #: The emulator's own endpoint for the fault layer (`_SerializedRecorder._weather_control`).
 WEATHER_PATH = "/_conduit/weather"
 
@@ -163,9 +167,12 @@ class _SerializedRecorder:
     purpose when a test injected a fault for its operation or the weather is on, and
     transactions deduplicated by their ClientRequestToken as DynamoDB does."""
 
-    def __init__(self, app: Callable[[Environ, StartResponse], Iterable[bytes]], log: CallLog) -> None:
+    def __init__(
+        self, app: Callable[[Environ, StartResponse], Iterable[bytes]], log: CallLog, cognito: CognitoCodes
+    ) -> None:
         self._app = app
         self._log = log
+        self.cognito = cognito
         self._lock = threading.Lock()
         self.faults: dict[str, str] = {}  # operation -> error code answered with HTTP 500
         self.spared: dict[str, int] = {}  # operation -> calls still let through before its fault
@@ -248,6 +255,12 @@ class _SerializedRecorder:
 
         body = b""
         try:
+            modelled = self.cognito.answer(operation, request) if service == COGNITO else None
+            if modelled is not None:
+                status, document = modelled
+                body = json.dumps(document).encode()
+                headers = [("Content-Type", _AMZ_JSON_11)]
+                return _Answer(f"{status} {HTTPStatus(status).phrase}", headers, body)
             body = b"".join(self._app(environ, hold))
             return _Answer(held[0], held[1], body)
         finally:  # logged even when the backend raised: the call was made
@@ -274,6 +287,12 @@ class Emulator:
         self._thread: threading.Thread | None = None
         self.log = CallLog()
         self._middleware: _SerializedRecorder | None = None
+        #: Cognito's codes and the messages that carried them (`local.cognito`).
+        self.cognito = CognitoCodes()
+
+    def outbox(self) -> list[Message]:
+        """Every message Cognito would have sent since the last reset, oldest first."""
+        return self.cognito.outbox
 
     def fail(self, operation: str, code: str = "InternalServerError", after: int = 0) -> None:
         """Answer every call of `operation` (e.g. "TransactWriteItems") with the error `code`,
@@ -314,7 +333,7 @@ class Emulator:
         cognito_tokens.install()
         cognito_attributes.install()
         app = self._middleware = _SerializedRecorder(
-            DomainDispatcherApplication(create_backend_app), self.log
+            DomainDispatcherApplication(create_backend_app), self.log, self.cognito
         )
         self._server = make_server(
             self._host, self._port, app, threaded=True, request_handler=_QuietRequestHandler
@@ -329,6 +348,7 @@ class Emulator:
             pass
         self.log.clear()
         self.heal()
+        self.cognito.reset()
         if self._middleware is not None:
             self._middleware.tokens.clear()
 

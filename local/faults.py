@@ -45,7 +45,19 @@ DYNAMODB_DATA_PLANE = frozenset(
     }
 )
 #: The Cognito operations on users and their sessions (not on pools and clients).
-COGNITO_USER_CALLS = frozenset({"InitiateAuth", "RespondToAuthChallenge", "GetUser", "ListUsers"})
+COGNITO_USER_CALLS = frozenset(
+    {
+        "InitiateAuth",
+        "RespondToAuthChallenge",
+        "GetUser",
+        "ListUsers",
+        # codes: email verification and password reset
+        "GetUserAttributeVerificationCode",
+        "VerifyUserAttribute",
+        "ForgotPassword",
+        "ConfirmForgotPassword",
+    }
+)
 
 
 class Kind(StrEnum):

@@ -3,6 +3,10 @@
 It serves the route table, builds for each request the event the deployed HTTP API sends,
 calls the route's handler in-process, and turns the handler's result into the HTTP response,
 applying the CORS policy the way API Gateway does. A handler cannot tell it from the real one.
+
+Given the emulator's outbox, it also serves `GET /_dev/outbox`: every message Cognito would have
+sent (`local.cognito`), newest last. That path is the local stack's only: no route, never
+deployed, not in the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -37,6 +41,9 @@ MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 _log = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+#: The messages Cognito would have sent, oldest first, each `{"to", "kind", "code", "at"}`.
+Outbox = Callable[[], Iterable[Any]]
+OUTBOX_PATH = "/_dev/outbox"
 
 
 @dataclass(frozen=True)
@@ -165,9 +172,12 @@ def load_handler(handler: str) -> Handler:
 class LocalGateway:
     """A WSGI application serving `routes` as API Gateway would, plus Swagger UI at /api/docs."""
 
-    def __init__(self, routes: Iterable[Route] = ROUTES, cors: CorsPolicy = CORS) -> None:
+    def __init__(
+        self, routes: Iterable[Route] = ROUTES, cors: CorsPolicy = CORS, outbox: Outbox | None = None
+    ) -> None:
         self._routes = [_compile(route) for route in routes]
         self._cors = cors
+        self._outbox = outbox
         self._handlers: dict[str, Handler] = {}
         self._swagger_ui = SwaggerUi()
         # As a synth does: the document route's handler serves the document generated from the
@@ -189,6 +199,9 @@ class LocalGateway:
         page = self._swagger_ui.answer(request)
         if page is not None:
             return page
+        if self._outbox is not None and request.path == OUTBOX_PATH and request.method == "GET":
+            messages = [message.as_dict() for message in self._outbox()]
+            return Response(json.dumps({"messages": messages}), status=200, content_type="application/json")
         matched = self.match(request.method, request.path)
         if matched is None:
             # HTTP APIs answer an unknown path and an unknown method on a known path alike.

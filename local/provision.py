@@ -90,6 +90,10 @@ def _create_user_pool(stage: str) -> tuple[str, str]:
             UsernameAttributes=["email"],
             UsernameConfiguration={"CaseSensitive": False},
             AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
+            # Emails are verified with a code, and a new one waits for its code before it
+            # replaces the old (infra/components/identity.py).
+            AutoVerifiedAttributes=["email"],
+            UserAttributeUpdateSettings={"AttributesRequireVerificationBeforeUpdate": ["email"]},
             Policies={
                 "PasswordPolicy": {
                     "MinimumLength": policy.min_length,

@@ -69,8 +69,9 @@ def test_no_function_may_scan_a_table() -> None:
 
 
 #: POSTs that keep no answer for a repeated `Idempotency-Key`: theirs is a fresh token (kept, it
-#: would store a bearer token for a day), or nothing a repeat would not do again (a logout).
-_NO_REPLAY = {"LoginUser", "RefreshToken", "Logout"}
+#: would store a bearer token for a day: a password reset's too), or nothing a repeat would not
+#: do again (a logout).
+_NO_REPLAY = {"LoginUser", "RefreshToken", "Logout", "ResetPassword"}
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)

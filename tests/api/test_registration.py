@@ -25,6 +25,7 @@ def test_registration_returns_201_with_the_user_and_a_token(api: Api) -> None:
         "username": "jake",
         "bio": None,
         "image": None,
+        "emailVerified": False,
         "refreshToken": user["refreshToken"],
     }
     assert user["token"].count(".") == 2

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import logging
 import time
-from types import SimpleNamespace
 from typing import Any
 
 import boto3
 import pytest
 
-from conduit import settings
+from conduit import clock, settings
 from conduit.resources import USERS
-from conduit.users import identity, service, store
+from conduit.users import identity, service
 from local.emulator import Emulator
 from local.faults import Kind
 from tests.api.conftest import PASSWORD, Api
@@ -40,6 +39,12 @@ def users_table_items() -> list[dict[str, Any]]:
 @pytest.fixture
 def faults(emulator: Emulator) -> Emulator:
     return emulator
+
+
+def confirm(api: Api, emulator: Emulator, token: str) -> Any:
+    """Confirm an email change with the last code Cognito sent."""
+    code = emulator.outbox()[-1].code
+    return api.request("POST", "/api/user/email/confirm", {"user": {"code": code}}, token=token)
 
 
 def register(api: Api, username: str = "jake", email: str = "jake@example.com") -> Any:
@@ -70,7 +75,7 @@ def test_claims_a_failed_registration_could_not_release_are_free_once_its_lease_
     assert register(api).status_code == 422  # held while that registration could still be running
 
     later = time.time() + service.REGISTRATION_LEASE_SECONDS + 1
-    monkeypatch.setattr(store, "time", SimpleNamespace(time=lambda: later))
+    monkeypatch.setattr(clock, "epoch", lambda: later)
 
     assert register(api).status_code == 201
 
@@ -103,7 +108,10 @@ def test_an_email_change_failing_in_cognito_restores_the_profile(api: Api, fault
     faults.fail("AdminUpdateUserAttributes")
 
     response = api.request(
-        "PUT", "/api/user", {"user": {"email": "new@example.com", "username": "jacob"}}, token=jake["token"]
+        "PUT",
+        "/api/user",
+        {"user": {"email": "new@example.com", "username": "jacob", "currentPassword": PASSWORD}},
+        token=jake["token"],
     )
 
     assert response.status_code == 503
@@ -120,7 +128,7 @@ def test_a_password_change_failing_restores_the_email_everywhere(api: Api, fault
     response = api.request(
         "PUT",
         "/api/user",
-        {"user": {"email": "new@example.com", "password": "new-password"}},
+        {"user": {"email": "new@example.com", "password": "new-password", "currentPassword": PASSWORD}},
         token=jake["token"],
     )
 
@@ -200,11 +208,10 @@ def test_a_cognito_user_without_a_profile_is_adopted_by_the_next_registration(ap
 
 
 def test_an_email_cognito_still_gives_another_account_is_taken(api: Api) -> None:
-    jane = api.register("jane", "jane@example.com")
-    api.request("PUT", "/api/user", {"user": {"email": "jane2@example.com"}}, token=jane["token"])
-    jane_id = identity.holder_of("jane2@example.com")
+    api.register("jane", "jane@example.com")
+    jane_id = identity.holder_of("jane@example.com")
     assert jane_id is not None
-    identity.set_email(jane_id, "jake@example.com")  # Cognito behind her profile, as mid-change
+    identity.set_email(jane_id, "jake@example.com")  # Cognito ahead of her profile, as mid-change
 
     response = register(api, "jake", "jake@example.com")
 
@@ -217,22 +224,28 @@ def test_an_email_change_whose_cognito_reply_was_lost_succeeds(api: Api, faults:
     jake = api.register("jake", "jake@example.com")
     faults.script("AdminUpdateUserAttributes", Kind.LOST_REPLY)
 
-    response = api.request("PUT", "/api/user", {"user": {"email": "new@example.com"}}, token=jake["token"])
+    change = {"user": {"email": "new@example.com", "currentPassword": PASSWORD}}
+    response = api.request("PUT", "/api/user", change, token=jake["token"])
 
     assert response.status_code == 200
-    assert response.json["user"]["email"] == "new@example.com"
+    confirmed = confirm(api, faults, jake["token"])
+    assert confirmed.json["user"]["email"] == "new@example.com"
     login = api.request(
         "POST", "/api/users/login", {"user": {"email": "new@example.com", "password": PASSWORD}}
     )
     assert login.status_code == 200
 
 
-def test_an_email_change_to_an_email_a_failed_registration_left_in_cognito_succeeds(api: Api) -> None:
+def test_an_email_change_to_an_email_a_failed_registration_left_in_cognito_succeeds(
+    api: Api, faults: Emulator
+) -> None:
     jake = api.register("jake", "jake@example.com")
     orphan = identity.create_user("new@example.com")
 
-    response = api.request("PUT", "/api/user", {"user": {"email": "new@example.com"}}, token=jake["token"])
+    change = {"user": {"email": "new@example.com", "currentPassword": PASSWORD}}
+    response = api.request("PUT", "/api/user", change, token=jake["token"])
 
     assert response.status_code == 200
+    assert confirm(api, faults, jake["token"]).status_code == 200
     assert identity.holder_of("new@example.com") not in (None, orphan)
     assert len(cognito_users()) == 1

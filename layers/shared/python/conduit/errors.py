@@ -54,6 +54,17 @@ class Conflict(ConduitError):
     retry_after_seconds = 1
 
 
+class TooManyRequests(ConduitError):
+    """Asked again sooner than a limit allows (a new code within the minute): retry after
+    `retry_after_seconds`."""
+
+    status_code = 429
+
+    def __init__(self, field: str, message: str, retry_after_seconds: int) -> None:
+        super().__init__({field: [message]})
+        self.retry_after_seconds = retry_after_seconds
+
+
 class ServiceUnavailable(ConduitError):
     """AWS kept failing (throttling, 5xx, conflicts, timeouts) past the retry budget: nothing
     is wrong with the request, which may be sent again after `Retry-After`."""

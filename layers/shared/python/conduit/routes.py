@@ -49,7 +49,16 @@ class UserPoolGrant:
 
 
 #: Cognito API calls a public app client may make without IAM permissions.
-UNSIGNED_COGNITO_ACTIONS = frozenset({"InitiateAuth"})
+UNSIGNED_COGNITO_ACTIONS = frozenset(
+    {
+        "InitiateAuth",
+        # authorized by the caller's access token, or public on the app client (its codes)
+        "GetUserAttributeVerificationCode",
+        "VerifyUserAttribute",
+        "ForgotPassword",
+        "ConfirmForgotPassword",
+    }
+)
 
 Grant = TableGrant | UserPoolGrant
 
@@ -138,8 +147,13 @@ ROUTES: tuple[Route, ...] = (
         handler="users.register.handler",
         auth=Auth.NONE,
         grants=(
-            # claims, the profile of a Cognito user found holding the email, the transactions
-            TableGrant(USERS, ("BatchGetItem", "GetItem", "TransactWriteItems", "PutItem", "DeleteItem")),
+            # claims, the profile of a Cognito user found holding the email, the transactions;
+            # the code's record (conduit.users.codes); an account that never confirmed the
+            # email in time losing it: its profile, and its sessions ended
+            TableGrant(
+                USERS,
+                ("BatchGetItem", "GetItem", "TransactWriteItems", "PutItem", "DeleteItem", "UpdateItem"),
+            ),
             UserPoolGrant(
                 USER_POOL,
                 (
@@ -148,6 +162,8 @@ ROUTES: tuple[Route, ...] = (
                     "AdminSetUserPassword",
                     "AdminDeleteUser",
                     "AdminInitiateAuth",  # the sign-in answered
+                    "GetUserAttributeVerificationCode",  # the code to the new address
+                    "AdminUpdateUserAttributes",  # the email an unconfirmed account loses
                 ),
             ),
         ),
@@ -210,9 +226,10 @@ ROUTES: tuple[Route, ...] = (
         handler="users.update_current.handler",
         auth=Auth.REQUIRED,
         grants=(
+            # the profile and its claims; the code's record of a new email (conduit.users.codes)
             TableGrant(
                 USERS,
-                ("GetItem", "BatchGetItem", "TransactWriteItems", "PutItem", "DeleteItem"),
+                ("GetItem", "BatchGetItem", "TransactWriteItems", "PutItem", "DeleteItem", "UpdateItem"),
             ),
             TableGrant(LISTINGS, ("PutItem",)),  # the user's record of a new card
             UserPoolGrant(
@@ -220,8 +237,9 @@ ROUTES: tuple[Route, ...] = (
                 (
                     "AdminUpdateUserAttributes",
                     "AdminSetUserPassword",
-                    # who holds an email Cognito says is in use: this user, or a failed
-                    # registration's user without a profile, which is deleted
+                    # who holds an email Cognito says is in use: this user, a failed
+                    # registration's user without a profile, which is deleted, or an account
+                    # that never confirmed it in time, which loses it
                     "AdminGetUser",
                     "AdminDeleteUser",
                     # the current password checked; a new one ends every other session
@@ -261,6 +279,76 @@ ROUTES: tuple[Route, ...] = (
             TableGrant(FAVORITES, ("Query",)),
             TableGrant(FOLLOWS, ("Query",), indexes=("byFollowee",)),
         ),
+    ),
+    # Extension: confirming an email with the code Cognito sent to it (conduit.users.verification).
+    Route(
+        name="ConfirmEmail",
+        method="POST",
+        path="/api/user/email/confirm",
+        handler="users.confirm_email.handler",
+        auth=Auth.REQUIRED,
+        grants=(
+            # the profile and the email's claim; the code's record (its wrong tries, then gone);
+            # one transaction moves the claims; a new email ends the caller's other sessions
+            TableGrant(
+                USERS,
+                ("GetItem", "BatchGetItem", "TransactWriteItems", "PutItem", "UpdateItem", "DeleteItem"),
+            ),
+            SESSIONS_WRITE,
+            UserPoolGrant(
+                USER_POOL,
+                (
+                    "VerifyUserAttribute",  # with the caller's token
+                    "AdminGetUser",  # whether a refused code was used by an earlier try
+                ),
+            ),
+        ),
+    ),
+    Route(
+        name="ResendEmailCode",
+        method="POST",
+        path="/api/user/email/resend",
+        handler="users.resend_email_code.handler",
+        auth=Auth.REQUIRED,
+        # the profile; the code's record, updated only if a minute has passed
+        grants=(
+            TableGrant(USERS, ("GetItem", "UpdateItem")),
+            UserPoolGrant(USER_POOL, ("GetUserAttributeVerificationCode",)),
+        ),
+    ),
+    # Extension: a forgotten password, reset with a code Cognito emails (conduit.users.recovery).
+    Route(
+        name="ForgotPassword",
+        method="POST",
+        path="/api/users/password/forgot",
+        handler="users.forgot_password.handler",
+        auth=Auth.NONE,
+        # the address's code record (at most one code a minute); the same calls for every address
+        grants=(TableGrant(USERS, ("GetItem", "UpdateItem")), UserPoolGrant(USER_POOL, ("ForgotPassword",))),
+    ),
+    Route(
+        name="ResetPassword",
+        method="POST",
+        path="/api/users/password/reset",
+        handler="users.reset_password.handler",
+        auth=Auth.NONE,
+        grants=(
+            # the code's record (its wrong tries, then gone), the profile; every session ended
+            TableGrant(USERS, ("GetItem", "UpdateItem", "DeleteItem")),
+            SESSIONS_WRITE,
+            UserPoolGrant(
+                USER_POOL,
+                (
+                    "ConfirmForgotPassword",
+                    "AdminGetUser",  # whose the address is
+                    "AdminUserGlobalSignOut",  # Cognito's refresh tokens
+                    "AdminInitiateAuth",  # the fresh sign-in answered
+                ),
+            ),
+        ),
+        # Its answer is a fresh token and its body a password: keeping either for a replay would
+        # store a credential for a day. The header is ignored, as a login's (docs/api.md).
+        replays_idempotency_keys=False,
     ),
     Route(
         name="GetProfile",

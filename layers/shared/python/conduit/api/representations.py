@@ -22,6 +22,7 @@ def user_document(user: User, token: str, refresh_token: str | None = None) -> d
         "username": user.username,
         "bio": user.bio,
         "image": user.image,
+        "emailVerified": user.email_verified,
     }
     if refresh_token is not None:
         document["refreshToken"] = refresh_token

@@ -52,9 +52,10 @@ def create_user(email: str) -> str | None:
             UserPoolId=pool.pool_id,
             Username=email,
             MessageAction="SUPPRESS",  # no invitation mail: the user chose the password
+            # unverified until the code `send_email_code` sends is confirmed
             UserAttributes=[
                 {"Name": "email", "Value": email},
-                {"Name": "email_verified", "Value": "true"},
+                {"Name": "email_verified", "Value": "false"},
             ],
         )
     except ClientError as error:
@@ -96,7 +97,9 @@ def set_password(user_id: str, password: str) -> None:
         raise
 
 
-def set_email(user_id: str, email: str) -> None:
+def set_email(user_id: str, email: str, verified: bool = True) -> None:
+    """Give the user `email` at once (the pool waits for a code only for an unverified one:
+    `verified=False` is what `request_email` does)."""
     from botocore.exceptions import ClientError
 
     try:
@@ -105,7 +108,7 @@ def set_email(user_id: str, email: str) -> None:
             Username=user_id,
             UserAttributes=[
                 {"Name": "email", "Value": email},
-                {"Name": "email_verified", "Value": "true"},
+                {"Name": "email_verified", "Value": "true" if verified else "false"},
             ],
         )
     except ClientError as error:
@@ -212,3 +215,119 @@ def _claims(token: str) -> dict[str, Any]:
     payload = token.split(".")[1]
     claims: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     return claims
+
+
+# --- codes: email verification and password reset -----------------------------------------
+
+
+class CodeRefused(Exception):
+    """Cognito refused a code: wrong, expired, or tried too often. `retried` says botocore sent
+    the call more than once, so an earlier attempt may have used the code up and succeeded
+    (its reply lost): the caller looks at what the account has before it believes the refusal."""
+
+    def __init__(self, retried: bool) -> None:
+        super().__init__("code refused")
+        self.retried = retried
+
+
+_CODE_REFUSED = frozenset({"CodeMismatchException", "ExpiredCodeException", "TooManyFailedAttemptsException"})
+
+
+def _retried(error: Exception) -> bool:
+    metadata = getattr(error, "response", {}).get("ResponseMetadata", {})
+    return int(metadata.get("RetryAttempts") or 0) > 0
+
+
+def _token_refused() -> Unauthorized:
+    """A token our revocation let through but Cognito no longer honours: its session ended."""
+    return Unauthorized("has been revoked")
+
+
+def request_email(user_id: str, email: str) -> None:
+    """Ask for `email` to become the user's: the pool keeps the old one (the sign-in and the
+    contact) until the code Cognito sends to the new one is confirmed (`confirm_email_code`).
+    `EmailInUse` if a user holds it."""
+    set_email(user_id, email, verified=False)
+
+
+def send_email_code(access_token: str) -> None:
+    """Have Cognito email a code to the caller's pending email, or to their email (a new code
+    replaces the last)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        _client().get_user_attribute_verification_code(AccessToken=access_token, AttributeName="email")
+    except ClientError as error:
+        if _error_code(error) == "NotAuthorizedException":
+            raise _token_refused() from None
+        raise
+
+
+def confirm_email_code(access_token: str, code: str) -> None:
+    """Confirm the caller's pending email, or their email, with the code sent to it: the pending
+    one becomes their email. `CodeRefused`; `EmailInUse` if another user took it meanwhile."""
+    from botocore.exceptions import ClientError
+
+    try:
+        _client().verify_user_attribute(AccessToken=access_token, AttributeName="email", Code=code)
+    except ClientError as error:
+        code_name = _error_code(error)
+        if code_name in _CODE_REFUSED:
+            raise CodeRefused(_retried(error)) from None
+        if code_name in ("AliasExistsException", "UsernameExistsException"):
+            raise EmailInUse() from None
+        if code_name == "NotAuthorizedException":
+            raise _token_refused() from None
+        raise
+
+
+def email_of(user_id: str) -> tuple[str, bool] | None:
+    """The user's email in Cognito and whether it is verified; None if there is no such user."""
+    from botocore.exceptions import ClientError
+
+    try:
+        found = _client().admin_get_user(UserPoolId=settings.user_pool().pool_id, Username=user_id)
+    except ClientError as error:
+        if _error_code(error) == "UserNotFoundException":
+            return None
+        raise
+    attributes = {a["Name"]: a["Value"] for a in found.get("UserAttributes", [])}
+    return str(attributes.get("email", "")), attributes.get("email_verified") == "true"
+
+
+def forgot_password(email: str) -> None:
+    """Have Cognito email a reset code to the user known by `email`, if there is one and the
+    address is verified. Answers alike in every case: the app client prevents user existence
+    errors (an unknown user gets a made-up delivery), and an unverified address, which
+    Cognito refuses, is not told apart here."""
+    from botocore.exceptions import ClientError
+
+    pool = settings.user_pool()
+    try:
+        _client().forgot_password(ClientId=pool.client_id, Username=email)
+    except ClientError as error:
+        if _error_code(error) not in (
+            "UserNotFoundException",
+            "InvalidParameterException",
+            "NotAuthorizedException",
+        ):
+            raise
+
+
+def reset_password(email: str, code: str, password: str) -> None:
+    """Set a new password with the code `forgot_password` sent. `CodeRefused` (an unknown user's
+    too, as Cognito answers it); a password the pool refuses is a 422."""
+    from botocore.exceptions import ClientError
+
+    pool = settings.user_pool()
+    try:
+        _client().confirm_forgot_password(
+            ClientId=pool.client_id, Username=email, ConfirmationCode=code, Password=password
+        )
+    except ClientError as error:
+        code_name = _error_code(error)
+        if code_name in (*_CODE_REFUSED, "UserNotFoundException", "NotAuthorizedException"):
+            raise CodeRefused(_retried(error)) from None
+        if code_name == "InvalidPasswordException":
+            raise ValidationFailed.on("password", "is not accepted by the password policy") from None
+        raise

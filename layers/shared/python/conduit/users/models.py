@@ -178,3 +178,43 @@ class AccountDeletion:
 
 
 ACCOUNT_DELETION = Shape("user", AccountDeletion)
+
+
+#: A code Cognito emails: six digits (a blank one reads "can't be blank"; any other is the
+#: same "is invalid or expired" a wrong one gets).
+CODE = Text(
+    STRIP,
+    length(1, 64),
+    matches(r"^[0-9]{6}$", "is invalid or expired"),
+    description="The 6-digit code from the email; valid 24 hours to confirm an email, 1 hour to "
+    "reset a password, and void after 5 wrong tries.",
+)
+
+
+@dataclass(frozen=True)
+class EmailConfirmation:
+    """`POST /api/user/email/confirm`: the code sent to the email being confirmed."""
+
+    code: str = required(CODE)
+
+
+@dataclass(frozen=True)
+class PasswordForgotten:
+    """`POST /api/users/password/forgot`: the address to send a reset code to."""
+
+    email: str = required(EMAIL)
+
+
+@dataclass(frozen=True)
+class PasswordReset:
+    """`POST /api/users/password/reset`: the address, the code sent to it and the new password
+    (the registration's rules)."""
+
+    email: str = required(EMAIL)
+    code: str = required(CODE)
+    password: str = required(PASSWORD)
+
+
+EMAIL_CONFIRMATION = Shape("user", EmailConfirmation)
+PASSWORD_FORGOTTEN = Shape("user", PasswordForgotten)
+PASSWORD_RESET = Shape("user", PasswordReset)

@@ -9,7 +9,6 @@ undo fails too, something the next request adopts (docs/architecture.md).
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -17,17 +16,19 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from conduit import retries
+from conduit import clock, retries
 from conduit.errors import ServiceUnavailable, Unauthorized, ValidationFailed
 from conduit.listings import pending as mine
 from conduit.observability import logger, metrics
 from conduit.resources import COMPENSATION_FAILED_METRIC
 from conduit.routes import ROUTES_BY_NAME
-from conduit.users import identity, sessions, store
+from conduit.users import identity, sessions, store, verification
 from conduit.users.store import TAKEN, User
 from conduit.validation import BLANK
 
 if TYPE_CHECKING:  # only types: the views parse the bodies
+    from pynamodb.transactions import TransactWrite
+
     from conduit.users.models import LoginUser, NewUser, UserChanges
 
 #: How long a registration holds its username and email before they are free again: longer
@@ -77,19 +78,27 @@ class _Undo:
                     metrics.add_metric(name=COMPENSATION_FAILED_METRIC, unit="Count", value=1)
 
 
-def _identity_for(email: str) -> str:
-    """A Cognito user for a registration holding `email`'s claim: a new one, or the one Cognito
-    already has for it when that one has no profile. Holding the claim, no other registration or
-    email change can be making it: it is this registration's own, created by a call whose reply
-    was lost, or one a failed registration could not delete, which this one adopts."""
+def _identity_for(email: str, claimant: str) -> str:
+    """A Cognito user for a registration holding `email`'s claim (as `claimant`): a new one, or
+    the one Cognito already has for it when that one has no profile. Holding the claim, no other
+    registration or email change can be making it: it is this registration's own, created by a
+    call whose reply was lost, or one a failed registration could not delete, which this one
+    adopts. An account that never confirmed the email in time loses it (no squatting)."""
     created = identity.create_user(email)
     if created is not None:
         return created
     holder = identity.holder_of(email)
     if holder is None:  # deleted in between: another request is repairing it
         raise ServiceUnavailable()
-    if store.get(holder) is not None:  # an account whose new email Cognito has not taken yet
-        raise ValidationFailed({"email": [TAKEN]})
+    account = store.get(holder)
+    if account is not None:
+        if not verification.evict_unconfirmed(account, email, claimant):
+            # an account whose new email Cognito has not taken yet
+            raise ValidationFailed({"email": [TAKEN]})
+        created = identity.create_user(email)
+        if created is None:
+            raise ServiceUnavailable()
+        return created
     if store.deleting(holder):  # a deleted account's, never adopted: its deletion would follow
         identity.delete_user(holder)
         created = identity.create_user(email)
@@ -114,14 +123,14 @@ def register(new: NewUser) -> SignedInUser:
         raise ValidationFailed({field: [TAKEN] for field in taken})
     holder = f"pending#{uuid.uuid4()}"
     with _Undo() as undo:
-        store.reserve(new.username, new.email, holder, int(time.time()) + REGISTRATION_LEASE_SECONDS)
+        store.reserve(new.username, new.email, holder, int(clock.epoch()) + REGISTRATION_LEASE_SECONDS)
         undo.add(
             "release the claims",
             lambda: store.discard(new.username, new.email, holder, None),
             username=new.username,
             email=new.email,
         )
-        user_id = _identity_for(new.email)
+        user_id = _identity_for(new.email, holder)
         undo.add("delete the cognito user", lambda: _delete_identity(user_id), cognito_user=user_id)
         identity.set_password(user_id, new.password)
         # Added before the write, whose reply may be lost after it was applied.
@@ -134,12 +143,33 @@ def register(new: NewUser) -> SignedInUser:
         )
         now = _now()
         user = store.create(
-            User(user_id, new.username, new.email, bio=None, image=None, created_at=now, updated_at=now),
+            User(
+                user_id,
+                new.username,
+                new.email,
+                bio=None,
+                image=None,
+                created_at=now,
+                updated_at=now,
+                email_verified=False,
+            ),
             holder=holder,
+            unverified_until=verification.hold_until(),
         )
         session = identity.sign_in(new.email, new.password)
     logger.info("user registered", extra={"user_id": user_id})
+    _send_first_code(user_id, session)
     return SignedInUser(user, session)
+
+
+def _send_first_code(user_id: str, session: identity.Session) -> None:
+    """Have Cognito email the new account a code for its address. The account exists whatever
+    happens here: a code that could not be sent is asked for again (`POST /api/user/email/resend`)."""
+    try:
+        identity.send_email_code(session.access_token)
+        verification.code_sent(user_id)
+    except Exception:
+        logger.warning("no verification code sent at registration", extra={"user_id": user_id}, exc_info=True)
 
 
 def session_for(new: NewUser) -> identity.Session:
@@ -188,23 +218,12 @@ def current(user_id: str) -> User:
     return user
 
 
-def _move_email(user_id: str, email: str, claimed: bool = True) -> None:
-    """Give the user `email` in Cognito. A Cognito user already known by it may be this user (a
-    call whose reply was lost: done). When the caller holds the email's claim in DynamoDB
-    (`claimed`), another one without a profile is what a failed registration left, and goes;
-    any other is changing its email away and still has it: taken."""
-    try:
-        identity.set_email(user_id, email)
-    except identity.EmailInUse:
-        holder = identity.holder_of(email)
-        if holder == user_id:
-            return
-        if not claimed or (holder is not None and store.get(holder) is not None):
-            raise ValidationFailed({"email": [TAKEN]}) from None
-        if holder is not None:
-            logger.info("deleting a cognito user without a profile", extra={"user_id": holder})
-            identity.delete_user(holder)
-        identity.set_email(user_id, email)
+def _new_email(before: User, email: str | None) -> str | None:
+    """The email a change asks for, if it is news: not the email (a settings form sends it
+    unchanged), nor the one already waiting for its code (a repeat)."""
+    if email is None or email.lower() in (before.email.lower(), (before.pending_email or "").lower()):
+        return None
+    return email
 
 
 def _restore_profile(before: User, wanted: User) -> None:
@@ -265,21 +284,21 @@ def update(user_id: str, changes: UserChanges) -> Changed:
     if not sent:
         raise ValidationFailed.on("user", "must change at least one field")
     before = current(user_id)
+    new_email = _new_email(before, changes.email)
     after = replace(
         before,
         username=changes.username or before.username,
-        email=changes.email or before.email,
+        # a new email waits for its code; the email stays the sign-in and the contact until then
+        pending_email=new_email or before.pending_email,
         bio=changes.bio if "bio" in sent else before.bio,
         image=changes.image if "image" in sent else before.image,
     )
     signed_in = None
-    if after.email != before.email or changes.password is not None:
+    if new_email is not None or changes.password is not None:
         signed_in = _reauthenticate(before, changes)
-    unique = {
-        f: getattr(after, f)
-        for f in ("username", "email")
-        if getattr(after, f).lower() != getattr(before, f).lower()
-    }
+    unique = {"username": after.username} if after.username.lower() != before.username.lower() else {}
+    if new_email is not None:
+        unique["email"] = new_email
     taken = store.taken_by_others(user_id, **unique)
     if taken:
         raise ValidationFailed({field: [TAKEN] for field in taken})
@@ -290,25 +309,37 @@ def update(user_id: str, changes: UserChanges) -> Changed:
     with _Undo() as undo:
         if after != before:
             wanted = after
+            if new_email is not None:  # undone last: once the profile no longer waits for it
+                undo.add(
+                    "release the new email's claim",
+                    lambda: store.release_email_claim(user_id, new_email),
+                    user_id=user_id,
+                    email=new_email,
+                )
             undo.add("restore the profile", lambda: _restore_profile(before, wanted), user_id=user_id)
             card_changed = store.card_of(after) != store.card_of(before)
-            after = store.replace_profile(
-                before,
-                after,
-                # their reads show the new card until the worker has copied it everywhere
-                also=lambda transaction, saved: (
-                    mine.stage_profile(transaction, store.card_of(saved)) if card_changed else None
-                ),
+            hold = (
+                store.pending_email_writes(before, new_email, verification.hold_until())
+                if new_email is not None
+                else None
             )
-        if after.email != before.email:
+
+            def also(transaction: TransactWrite, saved: User) -> None:
+                if card_changed:  # their reads show the new card until the worker has copied it
+                    mine.stage_profile(transaction, store.card_of(saved))
+                if hold is not None:  # the new email's claim, held until it is confirmed
+                    hold(transaction)
+
+            after = store.replace_profile(before, after, also=also)
+        if new_email is not None:
             undo.add(
                 "restore the email in cognito",
-                # the old email's claim is not held now: never remove a Cognito user for it
-                lambda: _move_email(user_id, before.email, claimed=False),
+                lambda: identity.set_email(user_id, before.email, verified=before.email_verified),
                 user_id=user_id,
                 email=before.email,
             )
-            _move_email(user_id, after.email)
+            verification.request_in_cognito(user_id, new_email)
+            verification.code_sent(user_id)
         if changes.password is not None:
             session = _new_password(after, changes, signed_in)
     return Changed(after, session)

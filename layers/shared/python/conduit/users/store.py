@@ -9,22 +9,33 @@ A registration holds its claims before it creates the Cognito user (`reserve`): 
 registration (`pending#<id>`) until `pendingUntil`, and its profile then takes them over
 (`create`). So DynamoDB decides which of two registrations gets an email before either touches
 Cognito, and a claim left by a registration that died is free again once its lease ends.
+
+An email nobody has confirmed is held only for a while: its claim carries `unverifiedUntil`
+(epoch seconds), after which a registration or an email change may take it (docs/api.md,
+"No squatting"). A new email set by an email change waits on the profile (`pendingEmail`), with
+its own claim held the same way, until its code is confirmed (`confirm_email`).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.attributes import (
+    BooleanAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.exceptions import DeleteError, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
+from conduit import clock
 from conduit.cards import Author
 from conduit.errors import ValidationFailed
 from conduit.resources import USERS
@@ -48,6 +59,10 @@ class UserRecord(Record):
     created_at = UTCDateTimeAttribute(attr_name="createdAt")
     updated_at = UTCDateTimeAttribute(attr_name="updatedAt")
     version = VersionAttribute()
+    #: Absent on profiles written before emails were verified: those were verified by fiat.
+    email_verified = BooleanAttribute(attr_name="emailVerified", null=True)
+    #: A new email waiting for its code (the email stays the sign-in until then).
+    pending_email = UnicodeAttribute(attr_name="pendingEmail", null=True)
 
 
 class ClaimRecord(Record):
@@ -57,6 +72,8 @@ class ClaimRecord(Record):
     user_id = UnicodeAttribute(attr_name="userId")
     #: Epoch seconds until which a registration in progress holds the claim (absent once taken).
     pending_until = NumberAttribute(attr_name="pendingUntil", null=True)
+    #: Epoch seconds until which an email nobody has confirmed is held (absent once confirmed).
+    unverified_until = NumberAttribute(attr_name="unverifiedUntil", null=True)
 
 
 @dataclass(frozen=True)
@@ -69,6 +86,8 @@ class User:
     created_at: datetime
     updated_at: datetime
     version: int | None = None
+    email_verified: bool = True
+    pending_email: str | None = None
 
 
 def card_of(user: User) -> Author:
@@ -103,6 +122,8 @@ def _to_user(record: UserRecord) -> User:
         created_at=record.created_at,
         updated_at=record.updated_at,
         version=record.version,
+        email_verified=record.email_verified is not False,
+        pending_email=record.pending_email,
     )
 
 
@@ -116,6 +137,8 @@ def _to_record(user: User) -> UserRecord:
         image=user.image,
         created_at=user.created_at,
         updated_at=user.updated_at,
+        email_verified=user.email_verified,
+        pending_email=user.pending_email,
     )
     if user.version is not None:
         record.version = user.version
@@ -157,13 +180,22 @@ def find_by_username(username: str) -> User | None:
 
 
 def _lapsed(claim: ClaimRecord, now: float) -> bool:
-    """A registration's claim whose lease ended: that registration is over, the claim free."""
-    return claim.pending_until is not None and claim.pending_until < now
+    """A registration's claim whose lease ended (that registration is over), or an email whose
+    holder did not confirm it in time: the claim is free."""
+    if claim.pending_until is not None and claim.pending_until < now:
+        return True
+    return claim.unverified_until is not None and claim.unverified_until < now
 
 
 def _claimable() -> Condition:
-    """A claim that is free: absent, or left by a registration whose lease ended."""
-    free: Condition = ClaimRecord.pk.does_not_exist() | (ClaimRecord.pending_until < int(time.time()))
+    """A claim that is free: absent, left by a registration whose lease ended, or an email its
+    holder did not confirm in time."""
+    now = int(clock.epoch())
+    free: Condition = (
+        ClaimRecord.pk.does_not_exist()
+        | (ClaimRecord.pending_until < now)
+        | (ClaimRecord.unverified_until < now)
+    )
     return free
 
 
@@ -173,7 +205,7 @@ def taken_by_others(user_id: str | None, **values: str) -> list[str]:
     keys = {_claim_key(field, value): field for field, value in values.items()}
     if not keys:
         return []
-    now = time.time()
+    now = clock.epoch()
     held = ClaimRecord.batch_get(list(keys))
     return sorted(keys[c.pk] for c in held if c.user_id != user_id and not _lapsed(c, now))
 
@@ -208,14 +240,17 @@ def reserve(username: str, email: str, holder: str, until: int) -> None:
             transaction.save(claim, condition=_claimable())
 
 
-def create(user: User, holder: str | None = None) -> User:
-    """Write a new profile with its claims, all or nothing: claims `holder` reserved, or free ones."""
+def create(user: User, holder: str | None = None, unverified_until: int | None = None) -> User:
+    """Write a new profile with its claims, all or nothing: claims `holder` reserved, or free ones;
+    the email's held until `unverified_until` unless it is confirmed by then."""
     record = _to_record(user)
     claims = {field: getattr(user, field) for field in _CLAIMS}
     with _claiming(user.user_id, claims), Transaction() as transaction:
         transaction.save(record, condition=UserRecord.pk.does_not_exist())
         for field, value in claims.items():
             claim = ClaimRecord(pk=_claim_key(field, value), user_id=user.user_id)
+            if field == "email":
+                claim.unverified_until = unverified_until
             held = ClaimRecord.user_id == holder if holder else _claimable()
             transaction.save(claim, condition=held)
     return replace(user, version=record.version)
@@ -278,6 +313,80 @@ def erase(user: User, also: Callable[[TransactWrite], None]) -> bool:
     return commit_once(write)
 
 
+def _pending_claim_kept(user: User, keep: str | None) -> Callable[[TransactWrite], None]:
+    """Delete the claim of the user's pending email, unless it is `keep` or someone else's now
+    (it lapsed and another account took it: read first, as a transaction cannot skip a write)."""
+    pending = user.pending_email
+    if pending is None or (keep is not None and pending.lower() == keep.lower()):
+        return lambda transaction: None
+    if owner_of("email", pending) != user.user_id:
+        return lambda transaction: None
+    stale = ClaimRecord(pk=_claim_key("email", pending), user_id=user.user_id)
+    return lambda transaction: transaction.delete(stale, condition=ClaimRecord.user_id == user.user_id)
+
+
+def pending_email_writes(before: User, email: str, until: int) -> Callable[[TransactWrite], None]:
+    """The claim writes of making `email` the user's pending email, for the transaction that
+    saves the profile with it (`replace_profile`'s `also`): the email's claim, held until `until`
+    (epoch seconds) unless confirmed, taken if free or already the user's; and the previous
+    pending email's claim let go."""
+    let_go = _pending_claim_kept(before, keep=email)
+    claim = ClaimRecord(pk=_claim_key("email", email), user_id=before.user_id, unverified_until=until)
+
+    def write(transaction: TransactWrite) -> None:
+        transaction.save(claim, condition=_claimable() | (ClaimRecord.user_id == before.user_id))
+        let_go(transaction)
+
+    return write
+
+
+def lose_email(before: User, placeholder: str) -> User:
+    """An account that never confirmed its email, which another account has taken since: its
+    email becomes `placeholder` (claimed for it), and its pending email goes (claim let go)."""
+    if before.email == placeholder and before.pending_email is None:
+        return before
+    after = replace(before, email=placeholder, email_verified=False, pending_email=None)
+    record = _to_record(after)
+    let_go = _pending_claim_kept(before, keep=None)
+    claim = ClaimRecord(pk=_claim_key("email", placeholder), user_id=before.user_id)
+    with _claiming(before.user_id, {"email": placeholder}), Transaction() as transaction:
+        transaction.save(record)
+        transaction.save(
+            claim, condition=ClaimRecord.pk.does_not_exist() | (ClaimRecord.user_id == before.user_id)
+        )
+        let_go(transaction)
+    return replace(after, version=record.version)
+
+
+def drop_pending_email(before: User) -> User:
+    """Forget the user's pending email, and its claim if still theirs."""
+    after = replace(before, pending_email=None)
+    record = _to_record(after)
+    let_go = _pending_claim_kept(before, keep=None)
+    with Transaction() as transaction:
+        transaction.save(record)
+        let_go(transaction)
+    return replace(after, version=record.version)
+
+
+def confirm_email(before: User) -> User:
+    """The user confirmed the code sent to their pending email (which becomes their email) or,
+    with none pending, to their email: in one transaction the profile, guarded by its version,
+    the confirmed email's claim, held for good (422 if it lapsed and another account took it),
+    and the old email's claim, let go."""
+    confirmed = before.pending_email or before.email
+    after = replace(before, email=confirmed, email_verified=True, pending_email=None)
+    record = _to_record(after)
+    held = ClaimRecord(pk=_claim_key("email", confirmed), user_id=before.user_id)
+    with _claiming(before.user_id, {"email": confirmed}), Transaction() as transaction:
+        transaction.save(record)
+        transaction.save(held, condition=ClaimRecord.user_id == before.user_id)
+        if confirmed.lower() != before.email.lower():
+            stale = ClaimRecord(pk=_claim_key("email", before.email), user_id=before.user_id)
+            transaction.delete(stale, condition=ClaimRecord.user_id == before.user_id)
+    return replace(after, version=record.version)
+
+
 #: The key prefix of an account's deletion under way (conduit.users.deletion).
 DELETION = "DELETION#"
 
@@ -295,3 +404,16 @@ def deleting(user_id: str) -> bool:
     except _Deletion.DoesNotExist:
         return False
     return True
+
+
+def release_email_claim(user_id: str, email: str) -> None:
+    """Let go of `email`'s claim if the user holds it and neither has it nor waits for it any
+    more (an email change undone after its profile write)."""
+    user = get(user_id)
+    if user is not None and email.lower() in (user.email.lower(), (user.pending_email or "").lower()):
+        return
+    try:
+        ClaimRecord(pk=_claim_key("email", email)).delete(condition=ClaimRecord.user_id == user_id)
+    except DeleteError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
