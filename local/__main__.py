@@ -54,7 +54,7 @@ def _fault_rate() -> float:
 
 def _print_message(message: Message) -> None:
     """What Cognito would have emailed, on the console (and at /_dev/outbox)."""
-    print(f"mail to {message.to}: {message.kind} code {message.code}", flush=True)
+    console.say(f"mail to {message.to}: {message.kind} code {message.code}")
 
 
 def main() -> int:
