@@ -228,6 +228,16 @@ COMMON: tuple[Common, ...] = (
         },
     ),
     Common(
+        lambda route: route.limit is not None,
+        answers={
+            429: Answer(
+                'Over a per-account limit (docs/api.md, "Limits per account"): nothing was done; '
+                "send it again after `Retry-After`",
+                headers=(RETRY_AFTER,),
+            )
+        },
+    ),
+    Common(
         lambda route: route.accepts_idempotency_key,
         request_headers=(IDEMPOTENCY_KEY,),
         answers={

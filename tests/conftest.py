@@ -31,6 +31,8 @@ from local.emulator import CallLog, Emulator  # noqa: E402
 TEST_STAGE = "test"
 #: The celebrity threshold in the tests: small, so both sides of it are cheap to reach.
 CELEBRITY_FOLLOWERS = 3
+#: The per-account limits in the tests but those of the limits themselves: out of reach.
+UNLIMITED = "1000000/30"
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +45,7 @@ def emulator() -> Iterator[Emulator]:
 
 def fresh_resources(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> CallLog:
     """Reset the emulator and provision empty tables and a user pool; returns the call log."""
-    from conduit import auth, settings
+    from conduit import auth, limits, settings
     from conduit.resources import CELEBRITY_FOLLOWERS_ENV_VAR
     from conduit.users import identity
     from local.provision import provision
@@ -52,6 +54,9 @@ def fresh_resources(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Call
     for name, value in provision(TEST_STAGE, jwks_base_url=emulator.endpoint_url).items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv(CELEBRITY_FOLLOWERS_ENV_VAR, str(CELEBRITY_FOLLOWERS))
+    for limit in limits.LIMITS.values():  # tests write fast; tests/api/test_limits.py sets its own
+        monkeypatch.setenv(limit.env_var, UNLIMITED)
+    limits.reset()
     settings.reset()
     auth.reset()
     identity.reset()

@@ -68,6 +68,8 @@ IDEMPOTENCY_GRANT = TableGrant(IDEMPOTENCY, ("GetItem", "PutItem", "UpdateItem",
 #: (conduit.users.sessions); the routes that end or admit sessions write that item too.
 SESSIONS_READ = TableGrant(USERS, ("GetItem",))
 SESSIONS_WRITE = TableGrant(USERS, ("GetItem", "PutItem"))
+#: A limited route counts each call against its limit (conduit.limits).
+LIMIT_GRANT = TableGrant(USERS, ("UpdateItem",))
 
 
 @dataclass(frozen=True)
@@ -84,12 +86,17 @@ class Route:
     #: Every POST replays its first answer to a repeated `Idempotency-Key` unless it opts out;
     #: the idempotency table's grant is added to its grants here, so it is declared once.
     replays_idempotency_keys: bool = True
+    #: The per-account limit each call counts against (a name in `conduit.limits.LIMITS`); the
+    #: adapter counts it with one UpdateItem on the users table, granted here.
+    limit: str | None = None
 
     def __post_init__(self) -> None:
         if self.accepts_idempotency_key and IDEMPOTENCY_GRANT not in self.grants:
             object.__setattr__(self, "grants", (*self.grants, IDEMPOTENCY_GRANT))
         if self.auth is not Auth.NONE and SESSIONS_READ not in self.grants:
             object.__setattr__(self, "grants", (*self.grants, SESSIONS_READ))
+        if self.limit is not None and LIMIT_GRANT not in self.grants:
+            object.__setattr__(self, "grants", (*self.grants, LIMIT_GRANT))
 
     @property
     def accepts_idempotency_key(self) -> bool:
@@ -225,6 +232,7 @@ ROUTES: tuple[Route, ...] = (
         path="/api/user",
         handler="users.update_current.handler",
         auth=Auth.REQUIRED,
+        limit="profile_changes",
         grants=(
             # the profile and its claims; the code's record of a new email (conduit.users.codes)
             TableGrant(
@@ -364,6 +372,7 @@ ROUTES: tuple[Route, ...] = (
         path="/api/profiles/{username}/follow",
         handler="profiles.follow.handler",
         auth=Auth.REQUIRED,
+        limit="follows",
         # the edge and the follower's record of it, in one transaction
         grants=(
             _PROFILE,
@@ -377,6 +386,7 @@ ROUTES: tuple[Route, ...] = (
         path="/api/profiles/{username}/follow",
         handler="profiles.unfollow.handler",
         auth=Auth.REQUIRED,
+        limit="follows",
         grants=(
             _PROFILE,
             TableGrant(FOLLOWS, ("TransactWriteItems", "DeleteItem")),
@@ -406,6 +416,7 @@ ROUTES: tuple[Route, ...] = (
         path="/api/articles",
         handler="articles.create.handler",
         auth=Auth.REQUIRED,
+        limit="articles",
         grants=(
             # the author's card; slug candidates, the claim on a lost race, the one transaction
             _PROFILE,
@@ -427,6 +438,7 @@ ROUTES: tuple[Route, ...] = (
         path="/api/articles/{slug}",
         handler="articles.update.handler",
         auth=Auth.REQUIRED,
+        limit="article_changes",
         grants=(
             # a new title moves the slug claim in a transaction with the article
             TableGrant(
@@ -443,6 +455,7 @@ ROUTES: tuple[Route, ...] = (
         path="/api/articles/{slug}",
         handler="articles.delete.handler",
         auth=Auth.REQUIRED,
+        limit="article_changes",
         grants=(
             TableGrant(ARTICLES, ("GetItem", "TransactWriteItems", "DeleteItem")),
             TableGrant(LISTINGS, ("DeleteItem", "UpdateItem", "PutItem")),
@@ -454,6 +467,7 @@ ROUTES: tuple[Route, ...] = (
         path="/api/articles/{slug}/favorite",
         handler="favorites.favorite.handler",
         auth=Auth.REQUIRED,
+        limit="favorites",
         grants=_favorite_grants("PutItem"),
     ),
     Route(
@@ -462,6 +476,7 @@ ROUTES: tuple[Route, ...] = (
         path="/api/articles/{slug}/favorite",
         handler="favorites.unfavorite.handler",
         auth=Auth.REQUIRED,
+        limit="favorites",
         grants=_favorite_grants("DeleteItem"),
     ),
     Route(
@@ -485,6 +500,7 @@ ROUTES: tuple[Route, ...] = (
         path="/api/articles/{slug}/comments",
         handler="comments.add.handler",
         auth=Auth.REQUIRED,
+        limit="comments",
         # the slug claim and a block of ids; the author's card and recent comments; the comment
         # with their record of it (read back only when a repeat finds its id taken)
         grants=(
@@ -500,6 +516,7 @@ ROUTES: tuple[Route, ...] = (
         path="/api/articles/{slug}/comments/{id}",
         handler="comments.delete.handler",
         auth=Auth.REQUIRED,
+        limit="comment_deletions",
         grants=(
             TableGrant(ARTICLES, ("GetItem",)),
             TableGrant(COMMENTS, ("TransactWriteItems", "DeleteItem", "GetItem")),

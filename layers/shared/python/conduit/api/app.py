@@ -19,7 +19,7 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from conduit import aws_calls, caching, jsontext, origin, retries, snapstart
+from conduit import aws_calls, caching, jsontext, limits, origin, retries, snapstart
 from conduit.api import init_done
 from conduit.api.events import HttpEvent
 from conduit.auth import Caller, authenticate
@@ -157,8 +157,14 @@ def _respond(
             body=_body(event),
             idempotency_key=_idempotency_key(route, event),
         )
-        if request.idempotency_key is None:
+
+        def run() -> HttpResponse:
+            if route.limit is not None and caller is not None:  # a repeat answered as kept is not counted
+                limits.count(route.limit, caller.user_id, event.request_id)
             return view(request)
+
+        if request.idempotency_key is None:
+            return run()
         from conduit.api import idempotency  # only here: it loads boto3 (see the module)
 
         return idempotency.once(
@@ -166,7 +172,7 @@ def _respond(
             request,
             replay.compared(_compared(request.body)),
             context,
-            lambda: view(request),
+            run,
             replay,
         )
     except ConduitError as error:

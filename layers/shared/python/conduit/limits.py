@@ -1,0 +1,229 @@
+"""Per-account limits on writes: how many times an account may do one kind of thing in a while.
+
+Each limited route names its limit in the route table (`Route.limit`); the request adapter
+counts the request against it before the view runs, after the token and any `Idempotency-Key`
+repeat (a repeat answered from the idempotency table is not counted again). Over the limit, the
+answer is a 429 with `Retry-After` (the seconds until the window that is full ends).
+
+A limit has a short window and, optionally, a long one (9 per 30 s and 50 per day). Counting is
+one conditional UpdateItem on one item per account, limit and long window (`RATE#<sub>#<limit>#
+<window>` in the users table, deleted by its time to live once the window is over):
+- `n` counts the long window, `w`/`nw` the current short window and its count;
+- the update adds one to both when the short window is the one stored, or starts a new short
+  window, and is refused when either count is at its limit: a refusal writes nothing;
+- `last` holds the request id of the last counted request, and a write is refused when it is
+  already there: botocore sending the update again after a lost reply counts once.
+Which update to send first (the same short window, or a new one) is what this container last
+saw for the account, so a request costs one write, and two when its guess was wrong (a failed
+conditional write consumes a write unit too). Every key is one account's: no hot key.
+
+The values are stage settings: `RATE_LIMIT_<NAME>` (infra: `-c rateLimit.<name>=9/30,50/86400`),
+defaults as Forem publishes them (docs/api.md, "Limits per account").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import threading
+import time
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from conduit.errors import ConduitError, ConfigurationError
+from conduit.resources import USERS
+
+_KEY = "RATE#"
+#: A long window's item outlives it by this much before DynamoDB may delete it.
+_GRACE_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class Window:
+    count: int
+    seconds: int
+
+    def index(self, now: float) -> int:
+        return int(now // self.seconds)
+
+    def left(self, now: float) -> int:
+        """Whole seconds until the window `now` is in ends (at least 1)."""
+        return max(1, math.ceil((self.index(now) + 1) * self.seconds - now))
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A kind of write an account may do `short.count` times per `short.seconds`, and, with a
+    `long` window, `long.count` times per `long.seconds`."""
+
+    name: str
+    short: Window
+    long: Window | None = None
+    #: What it covers, for the documentation.
+    covers: str = ""
+
+    @property
+    def env_var(self) -> str:
+        return "RATE_LIMIT_" + self.name.upper()
+
+    def describe(self) -> str:
+        windows = [self.short] + ([self.long] if self.long else [])
+        return ", ".join(f"{w.count} per {_duration(w.seconds)}" for w in windows)
+
+
+def _duration(seconds: int) -> str:
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds % size == 0:
+            n = seconds // size
+            return unit if n == 1 else f"{n} {unit}s"
+    return f"{seconds} s"
+
+
+DAY = 86400
+#: The defaults, from Forem's published ones (docs/api.md); each is a stage setting.
+LIMITS: dict[str, Limit] = {
+    limit.name: limit
+    for limit in (
+        Limit("articles", Window(9, 30), Window(50, DAY), "publishing an article"),
+        Limit("article_changes", Window(30, 30), covers="editing or deleting an article"),
+        Limit("comments", Window(9, 30), covers="commenting"),
+        Limit("comment_deletions", Window(30, 30), covers="deleting a comment"),
+        Limit("favorites", Window(10, 30), covers="favoriting or unfavoriting"),
+        Limit("follows", Window(10, 30), Window(500, DAY), "following or unfollowing"),
+        Limit("profile_changes", Window(10, 30), Window(30, 3600), "changing one's user or profile"),
+        Limit("password_resets", Window(5, 3600), covers="asking for a password reset code, per address"),
+    )
+}
+
+
+class RateLimited(ConduitError):
+    """Over a per-account limit: try again after `Retry-After`."""
+
+    status_code = 429
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__({"rate": ["limit reached; try again later"]})
+        self.retry_after_seconds = retry_after
+
+
+def _window(text: str, name: str) -> Window:
+    count, _, seconds = text.strip().partition("/")
+    if not (count.isdigit() and seconds.isdigit() and int(count) >= 1 and int(seconds) >= 1):
+        raise ConfigurationError(f"RATE_LIMIT_{name.upper()}: {text!r} is not <count>/<seconds>")
+    return Window(int(count), int(seconds))
+
+
+@cache
+def limit(name: str) -> Limit:
+    """The limit as this stage sets it: `RATE_LIMIT_<NAME>` = `9/30` or `9/30,50/86400`."""
+    declared = LIMITS[name]
+    raw = os.environ.get(declared.env_var, "").strip()
+    if not raw:
+        return declared
+    windows = [_window(part, name) for part in raw.split(",")]
+    if len(windows) > 2 or (len(windows) == 2 and windows[1].seconds <= windows[0].seconds):
+        raise ConfigurationError(f"{declared.env_var}: one window, or a short one then a longer one")
+    return Limit(name, windows[0], windows[1] if len(windows) == 2 else None, declared.covers)
+
+
+def reset() -> None:
+    limit.cache_clear()
+    _seen.clear()
+
+
+#: The short window this container last counted per (subject, limit): which update to try first.
+_seen: dict[tuple[str, str], int] = {}
+_seen_lock = threading.Lock()
+_SEEN_MAX = 10_000
+
+
+def _remember(key: tuple[str, str], window: int) -> None:
+    with _seen_lock:
+        if len(_seen) >= _SEEN_MAX:
+            _seen.clear()
+        _seen[key] = window
+
+
+def _number(item: dict[str, Any], name: str) -> int | None:
+    value = item.get(name)
+    return int(value["N"]) if value and "N" in value else None
+
+
+def _update(key: str, same_window: bool, short: int, counts: tuple[int, int], expires: int, rid: str) -> Any:
+    """One conditional UpdateItem; the item as it was when the condition failed, or None."""
+    from botocore.exceptions import ClientError
+
+    from conduit import settings, storage
+
+    short_limit, long_limit = counts
+    values = {
+        ":one": {"N": "1"},
+        ":w": {"N": str(short)},
+        ":short": {"N": str(short_limit)},
+        ":long": {"N": str(long_limit)},
+        ":rid": {"S": rid},
+        ":expires": {"N": str(expires)},
+    }
+    fresh = "(attribute_not_exists(#last) OR #last <> :rid) AND (attribute_not_exists(n) OR n < :long)"
+    if same_window:
+        update = "ADD n :one, nw :one SET #last = :rid, expires = :expires"
+        condition = f"w = :w AND nw < :short AND {fresh}"
+    else:  # a new window's first request: under the short limit whatever it is
+        del values[":short"]
+        update = "ADD n :one SET w = :w, nw = :one, #last = :rid, expires = :expires"
+        condition = f"(attribute_not_exists(w) OR w < :w) AND {fresh}"
+    try:
+        storage.connection().client.update_item(
+            TableName=settings.table_name(USERS),
+            Key={"pk": {"S": key}},
+            UpdateExpression=update,
+            ConditionExpression=condition,
+            ExpressionAttributeNames={"#last": "last"},
+            ExpressionAttributeValues=values,
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
+        return error.response.get("Item") or {}
+    return None
+
+
+def count(name: str, subject: str, request_id: str) -> None:
+    """Count one request of `subject` (an account's id, or a hashed address) against the limit
+    `name`, or raise `RateLimited`. Counting the same request id again counts nothing."""
+    rules = limit(name)
+    now = clock()
+    long = rules.long or Window(2**31, rules.short.seconds)
+    short_index, long_index = rules.short.index(now), long.index(now)
+    key = f"{_KEY}{subject}#{name}#{long_index}"
+    expires = (long_index + 1) * long.seconds + _GRACE_SECONDS
+    seen = (subject, name)
+    same = _seen.get(seen) == short_index
+    for _ in range(3):  # a wrong guess, then the other update; a race may start a window meanwhile
+        found = _update(key, same, short_index, (rules.short.count, long.count), expires, request_id)
+        if found is None:
+            _remember(seen, short_index)
+            return
+        if found.get("last", {}).get("S") == request_id:
+            return  # this request was counted: an update sent again after a lost reply
+        if (_number(found, "n") or 0) >= long.count:
+            raise RateLimited(long.left(now))
+        stored = _number(found, "w")
+        if stored == short_index and (_number(found, "nw") or 0) >= rules.short.count:
+            _remember(seen, short_index)
+            raise RateLimited(rules.short.left(now))
+        same = stored == short_index
+    raise RateLimited(1)  # lost three races in a row: the account is sending as fast as it can
+
+
+def clock() -> float:
+    """Now, in epoch seconds (a function, so tests can move it)."""
+    return time.time()
+
+
+def address_subject(address: str) -> str:
+    """The subject of a limit per email address, which the key must not spell out."""
+    return "address:" + hashlib.sha256(address.lower().encode()).hexdigest()[:32]
