@@ -75,7 +75,7 @@ def start_world(stage: str = "bench") -> World:
 
 def reset_world(world: World, stage: str = "bench") -> World:
     """Empty, freshly provisioned tables and user pool; cached settings and keys forgotten."""
-    from conduit import auth, settings
+    from conduit import auth, limits, settings
     from conduit.resources import TABLES
     from conduit.users import identity
     from local.provision import provision
@@ -83,8 +83,10 @@ def reset_world(world: World, stage: str = "bench") -> World:
     if world.tables:
         world.emulator.reset()
     os.environ.update(provision(stage, jwks_base_url=world.endpoint))
+    os.environ.update(limits.lifted())  # each limited request still pays its count (section 2)
     settings.reset()
     auth.reset()
     identity.reset()
+    limits.reset()
     world.tables = {t.key: settings.table_name(t) for t in TABLES}
     return world
