@@ -99,14 +99,18 @@ def _strings(value: Any) -> Iterator[str]:
 
 def remains_of(who: Person, extra: tuple[str, ...] = ()) -> list[tuple[str, dict[str, Any]]]:
     """Items holding anything of theirs, but for the revocation of their tokens, which DynamoDB
-    deletes (time to live) once the last token issued before the deletion has expired."""
+    deletes (time to live) once the last token issued before the deletion has expired, and
+    their rate limits' current windows (counts, gone within the day by their time to live)."""
     traces = [t.lower() for t in (*who.traces, *extra)]
     found = []
     for table, item in scan_everything():
         text = " ".join(_strings(item)).lower()
         if not any(trace in text for trace in traces):
             continue
-        revocation = item.get("pk", {}).get("S") == f"SESSIONS#{who.user_id}"
+        pk = item.get("pk", {}).get("S", "")
+        if pk.startswith(f"RATE#{who.user_id}#") and int(item["expires"]["N"]) <= time.time() + 86_400:
+            continue  # a rate limit's window: a count, gone by its time to live (conduit.limits)
+        revocation = pk == f"SESSIONS#{who.user_id}"
         if revocation and set(item) <= {"pk", "notBefore", "revoked", "allowed", "version", "expires"}:
             assert int(item["expires"]["N"]) <= time.time() + deletion.REVOCATION_SECONDS
             continue

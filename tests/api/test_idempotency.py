@@ -213,4 +213,29 @@ def test_the_idempotency_utility_writes_through_the_one_shared_client(api: Api, 
 
     api.request("POST", "/api/articles", ARTICLE, token=jake, headers=key())
 
-    assert idempotency._layers["CreateArticle"].client is connection().client
+    # through `_Owned`, which adds the record's owner to what Powertools writes
+    assert idempotency._layers["CreateArticle"].client._client is connection().client
+
+
+def test_a_kept_answer_names_its_caller_and_the_user_it_shows(api: Api, jake: str) -> None:
+    """So deleting either account finds it (conduit.users.deletion), without a Scan."""
+    import boto3
+
+    from conduit import settings
+    from conduit.resources import IDEMPOTENCY
+
+    api.register("alice")
+    followed = api.request("POST", "/api/profiles/alice/follow", token=jake, headers=key())
+    body = {"user": {"username": "bob", "email": "bob@example.com", "password": "correct-horse"}}
+    registered = api.request("POST", "/api/users", body, headers=key())
+
+    records = boto3.client("dynamodb").scan(TableName=settings.table_name(IDEMPOTENCY))["Items"]
+    kept = {
+        r["id"]["S"].split("#")[0]: (r.get("owner", {}).get("S"), r.get("about", {}).get("S"))
+        for r in records
+    }
+    assert (followed.status_code, registered.status_code) == (200, 201)
+    assert set(kept) == {"FollowUser", "RegisterUser"}
+    assert all(owner for owner, _ in kept.values())
+    assert kept["FollowUser"][1] is not None
+    assert kept["RegisterUser"][1] is None

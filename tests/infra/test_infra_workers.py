@@ -18,11 +18,12 @@ from conduit.resources import (
     DEFAULT_CELEBRITY_FOLLOWERS,
     FOLLOWS,
     LISTINGS,
+    USER_POOL,
     USERS,
     Table,
     powertools_env,
 )
-from conduit.routes import ROUTES, WORKERS, StreamWorker, TableGrant
+from conduit.routes import ROUTES, WORKERS, StreamWorker, TableGrant, uses_user_pool
 from infra.errors import InfraError
 from tests.infra.conftest import (
     GUARDED_PREFIXES,
@@ -109,6 +110,11 @@ def expected_environment(template: Template, worker: StreamWorker) -> dict[str, 
         expected[table.env_var] = {"Ref": table_id(template, table)}
     defaults = {CELEBRITY_FOLLOWERS_ENV_VAR: str(DEFAULT_CELEBRITY_FOLLOWERS)}
     expected.update({name: defaults[name] for name in worker.settings})
+    if uses_user_pool(worker):  # it deletes a deleted account's Cognito user
+        [pool] = template.find_resources("AWS::Cognito::UserPool")
+        [client] = template.find_resources("AWS::Cognito::UserPoolClient")
+        expected[USER_POOL.pool_id_env_var] = {"Ref": pool}
+        expected[USER_POOL.client_id_env_var] = {"Ref": client}
     return expected
 
 

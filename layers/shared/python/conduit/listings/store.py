@@ -508,6 +508,13 @@ def holds(key: str, prefix: str = "") -> bool:
     return any(True for _ in items)
 
 
+def holds_entries(key: str) -> bool:
+    """Whether a list holds an entry (one consistent Query of one item)."""
+    condition = ListingItem.sk < HEAD
+    items = ListingItem.query(key, condition, limit=1, consistent_read=True, attributes_to_get=["sk"])
+    return any(True for _ in items)
+
+
 def entries_page(key: str, limit: int) -> list[Entry]:
     """A list's oldest `limit` entries (one consistent Query: deleting an account's articles
     takes them page by page, each page gone before the next is read)."""

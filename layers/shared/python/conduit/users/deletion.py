@@ -29,7 +29,8 @@ order (docs/api.md, docs/operations.md):
 8. `records`: the answers kept for their `Idempotency-Key`s (the idempotency table's `byOwner`);
 9. `sweep`: every partition named after them in the listings table: their followers'
    markers, pending records, their own and favorites lists and counters (the `byOwner` and
-   `byAbout` indexes find the lists), and their feed last;
+   `byAbout` indexes find the lists; another user's list narrowed to them is cleared once the
+   worker has emptied it, waiting as `carried` does), and their feed last;
 10. `finish`: the revocation record is given a time to live (it must refuse their tokens until
     the last one expires), the Cognito user is deleted again (a no-op), and the record goes.
 """
@@ -63,7 +64,7 @@ from conduit.observability import logger, metrics
 from conduit.profiles import store as follows
 from conduit.resources import IDEMPOTENCY, SHARDING, USER_POOL, USERS
 from conduit.storage import Record, conflicted, each, table_meta
-from conduit.users import identity, sessions
+from conduit.users import codes, identity, sessions
 from conduit.users import store as users
 from conduit.users.store import User
 
@@ -228,6 +229,7 @@ def delete(user_id: str, password: str | None) -> None:
         _check_password(user, password)
         if not users.erase(user, partial(_stage_record, user_id=user_id)) and state(user_id) is None:
             raise ValidationFailed.on("user", "was changed by another request; try again")
+        codes.used(codes.reset(user.email))  # a password reset's record (its address hashed)
         logger.info("account deletion started", extra={"user_id": user_id})
         metrics.add_metric(name="AccountDeleted", unit="Count", value=1)
     identity.delete_user(user_id)
@@ -395,6 +397,11 @@ def _sweep(current: State, page: int) -> Outcome:
         return Outcome(Phase.SWEEP, ("last", 0))
     budget, done, removed = page, position, 0
     for key in lists:
+        if listings.owner_of(key) != user_id and listings.holds_entries(key):
+            # Another user's favorites list narrowed to them: the worker takes its entries out
+            # with that user's other lists (forgetting the favorites of their deleted articles),
+            # all of them at once or none; clearing it first would leave the others behind.
+            return Outcome(Phase.SWEEP, ("lists", done), removed=removed, waiting=True)
         cleared = listings.clear_partition(key, budget)
         removed += cleared
         budget -= cleared
@@ -406,6 +413,7 @@ def _sweep(current: State, page: int) -> Outcome:
 
 def _finish(current: State, page: int) -> Outcome:
     sessions_expire(current.user_id, int(current.started_at) + REVOCATION_SECONDS)
+    codes.used(codes.verification(current.user_id))  # an email verification's record, if any
     identity.delete_user(current.user_id)
     return Outcome(Phase.FINISH)
 
