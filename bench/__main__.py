@@ -5,8 +5,8 @@
 Sections run one after another so timings do not compete for the CPU: cold starts first
 (nothing else running), then the load run (its own server), then the emulator-backed ones.
 `--only coldstart` (`make bench SECTIONS=coldstart`) runs section 1 alone, `--only weather`
-section 7, and merges it into the last results.json, so the report shows it beside the other
-sections of the last full run (and says so).
+section 7, `--only deletion` section 11, and merges it into the last results.json, so the
+report shows it beside the other sections of the last full run (and says so).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ use_bench_environment()
 HERE = Path(__file__).resolve().parent
 #: Interleaved rounds of the whole cold request: the spread between runs needs 15 or more.
 COLD_START_RUNS = 15
-SECTIONS = ("coldstart", "weather")
+SECTIONS = ("coldstart", "weather", "deletion")
 #: Requests of the load run (about 100 s at the local stack's ~20 req/s).
 LOAD_REQUESTS = 2000
 #: Logical operations of each weather run (0%, 10%, 30% faults).
@@ -115,8 +115,19 @@ def run(quick: bool) -> dict[str, Any]:
 
     _section("6. cost model")
     results["cost_model"] = cost_model(results)
+    deletion_section(quick, results)
     results["timings_s"]["total"] = round(time.perf_counter() - started, 1)
     return results
+
+
+def deletion_section(quick: bool, results: dict[str, Any]) -> None:
+    """Section 11 into `results`: deleting a prolific account (its own emulator)."""
+    from bench import deletion
+
+    _section("11. deleting a prolific account")
+    t = time.perf_counter()
+    results["deletion"] = deletion.run(quick)
+    results["timings_s"]["deletion"] = round(time.perf_counter() - t, 1)
 
 
 def emulator_sections(quick: bool, results: dict[str, Any]) -> dict[str, Any]:
@@ -295,6 +306,8 @@ def rerun(section: str, quick: bool) -> dict[str, Any]:
     if section == "coldstart":
         cold_start_section(quick, results)
         results["cost_model"] = cost_model(results)  # it weighs init times
+    elif section == "deletion":
+        deletion_section(quick, results)
     else:
         weather_section(quick, results)
     reran = (results.get("rerun") or {}).get("sections", [])

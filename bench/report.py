@@ -48,6 +48,7 @@ def render(results: dict[str, Any], quick: bool = False) -> str:
     if "shared_keys" in results:
         out.append(_shared_keys(results))
     out.append(revocation_section(results))
+    out.append(deletion_section(results))
     return "\n".join(out)
 
 
@@ -677,5 +678,41 @@ def revocation_section(results: dict[str, Any]) -> str:
             _table(
                 ["caller's requests per container-minute", "added RCU per request", "USD per million"], rows
             ),
+        ]
+    )
+
+
+def deletion_section(results: dict[str, Any]) -> str:
+    """Section 11: deleting a prolific account (bench/deletion.py)."""
+    d = results.get("deletion")
+    if not d:
+        return (
+            "## 11. Deleting a prolific account\n\n"
+            "Not measured in this run (`make bench SECTIONS=deletion`).\n"
+        )
+    a = d["account"]
+    steps = ", ".join(f"{phase} {n}" for phase, n in d["steps"].items())
+    calls = ", ".join(f"{op} {n:,}" for op, n in sorted(d["dynamodb_calls"].items(), key=lambda kv: -kv[1]))
+    left = "nothing" if not d["remains"] else f"{len(d['remains'])} items (see results.json)"
+    return "\n".join(
+        [
+            "## 11. Deleting a prolific account\n",
+            _p(f"""An account with {a["articles"]:,} articles, {a["comments"]:,} comments (half on its own
+            articles), {a["followers"]:,} followers ({a["favoriters"]} of them favoriting one of its
+            articles), following and favoriting a neighbour's 100 articles, deleted with `DELETE
+            /api/user` (bench/deletion.py, `make bench SECTIONS=deletion`). The request took
+            {d["request_s"] * 1000:.0f} ms ({d["request_calls"]} AWS calls); the stream worker took
+            {d["until_gone_s"]} s locally until the deletion's record was gone, in
+            {d["invocations"]} invocations of {sum(d["steps"].values())} steps of at most
+            {a["page_size"]} items ({steps}). The longest invocation took
+            {d["longest_invocation_s"]} s against a timeout of {d["worker_timeout_s"]} s (an
+            invocation stops taking steps after {d["steps_seconds_budget"]:.0f} s). Afterwards a scan of
+            every table found {left} holding the account's id or email, but for the revocation of its
+            tokens, which expires."""),
+            _p(f"""What it cost, the worker's clean-up of each deleted article and follow included:
+            {d["read_units"]:,.0f} read and {d["write_units"]:,.0f} write request units, about
+            ${d["usd"]["dynamodb"]:.4f} on demand, and ${d["usd"]["lambda"]:.4f} of Lambda for the
+            deletion's own invocations (local times: on AWS each step's calls take a few ms each,
+            and each invocation waits for the batching window, about 1 s). Calls: {calls}."""),
         ]
     )
