@@ -39,6 +39,25 @@ CDN_KEY = "cdn"
 CDN_STAGES_KEY = "cdnStages"
 #: Followers from which an author's articles are pulled into feeds rather than pushed.
 CELEBRITY_FOLLOWERS_KEY = "celebrityFollowers"
+#: The WAF of a stage with the edge: rate-based rules per client IP, each a count of requests
+#: over the evaluation window (`-c wafWindowSeconds=...`, `-c wafRateLimit=...`, ...); see
+#: `WafLimits` and docs/operations.md, "The edge".
+WAF_WINDOW_KEY = "wafWindowSeconds"
+WAF_GENERAL_KEY = "wafRateLimit"
+WAF_WRITES_KEY = "wafWriteLimit"
+WAF_REGISTRATION_KEY = "wafRegistrationLimit"
+WAF_LOGIN_KEY = "wafLoginLimit"
+WAF_PASSWORD_KEY = "wafPasswordLimit"
+#: `-c threatProtection=true|false`; without it, Cognito threat protection (the PLUS feature
+#: plan) is on for the stages cdk.json's `threatProtectionStages` lists (`prod`).
+THREAT_PROTECTION_KEY = "threatProtection"
+THREAT_PROTECTION_STAGES_KEY = "threatProtectionStages"
+#: A custom domain (`-c domainName=api.example.com`) in a Route 53 hosted zone of the account
+#: (`-c hostedZoneId=Z0123... -c hostedZoneName=example.com`), whose records validate its
+#: certificate and point the name at the distribution, or at the API without the edge.
+DOMAIN_NAME_KEY = "domainName"
+HOSTED_ZONE_ID_KEY = "hostedZoneId"
+HOSTED_ZONE_NAME_KEY = "hostedZoneName"
 #: How long an access token (the RealWorld token) lasts, in minutes: Cognito allows 5 to 1,440.
 #: RealWorld frontends never refresh, so the default is the longest (a day); revocation ends a
 #: stolen one within a minute (docs/api.md, "Sessions").
@@ -64,6 +83,11 @@ _FALSE = ("false", "0", "no", "")
 _TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 _STREAM_ARN = re.compile(r"arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table/[A-Za-z0-9_.-]+/stream/\S+")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_DOMAIN = re.compile(r"(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+_HOSTED_ZONE_ID = re.compile(r"Z[A-Z0-9]{1,31}")
+#: What WAF allows: the windows it counts over, and its lowest limit.
+WAF_WINDOWS = (60, 120, 300, 600)
+WAF_MIN_LIMIT = 10
 
 ContextReader = Callable[[str], object]
 
@@ -74,6 +98,39 @@ class TableOverride:
 
     table_name: str
     stream_arn: str | None = None
+
+
+@dataclass(frozen=True)
+class WafLimits:
+    """Requests one client IP may send within the window before the WAF answers 429.
+
+    Each limit is counted over the same trailing window (WAF's default, 5 minutes), per IP, on
+    the requests the rule's scope matches. The defaults let a person on a frontend, a
+    RealWorld Postman run and `make seed` (20 registrations, about 650 writes, within minutes)
+    through, and stop a single host from flooding; docs/operations.md justifies each and says
+    how to tune them.
+    """
+
+    window_seconds: int = 300
+    #: Every request.
+    general: int = 2000
+    #: Every request that is not a GET, HEAD or OPTIONS.
+    writes: int = 1000
+    #: POST /api/users.
+    registration: int = 25
+    #: POST /api/users/login.
+    login: int = 50
+    #: POST /api/users/password/forgot and /reset, and PUT /api/user (which changes passwords).
+    password: int = 30
+
+
+@dataclass(frozen=True)
+class CustomDomain:
+    """The stage's own host name, in a Route 53 hosted zone of the account."""
+
+    name: str
+    hosted_zone_id: str
+    hosted_zone_name: str
 
 
 @dataclass(frozen=True)
@@ -100,8 +157,16 @@ class StageConfig:
     #: cold starts are worth paying for (`snapStartStages` in cdk.json: prod), off on personal
     #: stages, which then cost nothing while idle (docs/architecture.md#cold-start).
     snap_start: bool = False
-    #: A CloudFront distribution caches anonymous reads in front of the API (`-c cdn=true`).
+    #: A CloudFront distribution caches anonymous reads in front of the API (`-c cdn=true`),
+    #: behind a WAF, and the API answers only what came through it.
     cdn: bool = False
+    #: The WAF's rate limits per client IP (stages with the edge).
+    waf: WafLimits = field(default_factory=WafLimits)
+    #: Cognito threat protection (the PLUS feature plan, priced per active user): on for the
+    #: stages cdk.json's `threatProtectionStages` lists, or `-c threatProtection=true`.
+    threat_protection: bool = False
+    #: The stage's own host name (`-c domainName=...`), else AWS's.
+    domain: CustomDomain | None = None
     #: The celebrity threshold of the feed hybrid (`-c celebrityFollowers=...`, docs/scaling.md).
     celebrity_followers: int = DEFAULT_CELEBRITY_FOLLOWERS
     #: Access token lifetime (`-c tokenMinutes=...`).
@@ -139,6 +204,15 @@ class StageConfig:
             snap_start=_snap_start(stage, context(SNAP_START_KEY), context(SNAP_START_STAGES_KEY)),
             cdn=_flag(CDN_KEY, context(CDN_KEY))
             or stage in _stage_list(CDN_STAGES_KEY, context(CDN_STAGES_KEY)),
+            waf=_waf_limits(context),
+            threat_protection=_listed_or_set(
+                stage,
+                THREAT_PROTECTION_KEY,
+                context(THREAT_PROTECTION_KEY),
+                THREAT_PROTECTION_STAGES_KEY,
+                context(THREAT_PROTECTION_STAGES_KEY),
+            ),
+            domain=_domain(context),
             token_minutes=_token_minutes(context(TOKEN_MINUTES_KEY)),
             celebrity_followers=_positive_int(
                 CELEBRITY_FOLLOWERS_KEY, context(CELEBRITY_FOLLOWERS_KEY), DEFAULT_CELEBRITY_FOLLOWERS
@@ -183,6 +257,61 @@ def _snap_start(stage: str, value: object, stages: object) -> bool:
     """An explicit `-c snapStart=...` wins; otherwise on for the stages cdk.json lists."""
     listed = stage in _stage_list(SNAP_START_STAGES_KEY, stages)
     return listed if value is None or value == "" else _flag(SNAP_START_KEY, value)
+
+
+def _listed_or_set(stage: str, key: str, value: object, stages_key: str, stages: object) -> bool:
+    """An explicit `-c <key>=...` wins; otherwise on for the stages cdk.json lists."""
+    listed = stage in _stage_list(stages_key, stages)
+    return listed if value is None or value == "" else _flag(key, value)
+
+
+def _waf_limits(context: ContextReader) -> WafLimits:
+    default = WafLimits()
+    window = _positive_int(WAF_WINDOW_KEY, context(WAF_WINDOW_KEY), default.window_seconds)
+    if window not in WAF_WINDOWS:
+        raise InfraError(
+            f"invalid `-c {WAF_WINDOW_KEY}={window}`: "
+            f"WAF counts over {', '.join(map(str, WAF_WINDOWS))} seconds"
+        )
+
+    def limit(key: str, fallback: int) -> int:
+        value = _positive_int(key, context(key), fallback)
+        if value < WAF_MIN_LIMIT:
+            raise InfraError(f"invalid `-c {key}={value}`: WAF's lowest rate limit is {WAF_MIN_LIMIT}")
+        return value
+
+    return WafLimits(
+        window_seconds=window,
+        general=limit(WAF_GENERAL_KEY, default.general),
+        writes=limit(WAF_WRITES_KEY, default.writes),
+        registration=limit(WAF_REGISTRATION_KEY, default.registration),
+        login=limit(WAF_LOGIN_KEY, default.login),
+        password=limit(WAF_PASSWORD_KEY, default.password),
+    )
+
+
+def _domain(context: ContextReader) -> CustomDomain | None:
+    values = {key: context(key) for key in (DOMAIN_NAME_KEY, HOSTED_ZONE_ID_KEY, HOSTED_ZONE_NAME_KEY)}
+    given = {key: str(value).strip().lower().rstrip(".") for key, value in values.items() if value}
+    if not given:
+        return None
+    missing = [key for key in values if key not in given]
+    if missing:
+        raise InfraError(
+            f"a custom domain needs `-c {DOMAIN_NAME_KEY}`, `-c {HOSTED_ZONE_ID_KEY}` and "
+            f"`-c {HOSTED_ZONE_NAME_KEY}` together: {', '.join(missing)} missing"
+        )
+    name, zone = given[DOMAIN_NAME_KEY], given[HOSTED_ZONE_NAME_KEY]
+    zone_id = str(values[HOSTED_ZONE_ID_KEY]).strip()
+    if not _DOMAIN.fullmatch(name):
+        raise InfraError(f"invalid `-c {DOMAIN_NAME_KEY}={name}`: not a host name")
+    if not _DOMAIN.fullmatch(zone):
+        raise InfraError(f"invalid `-c {HOSTED_ZONE_NAME_KEY}={zone}`: not a domain name")
+    if not _HOSTED_ZONE_ID.fullmatch(zone_id):
+        raise InfraError(f"invalid `-c {HOSTED_ZONE_ID_KEY}={zone_id}`: a Route 53 zone id starts with Z")
+    if name != zone and not name.endswith("." + zone):
+        raise InfraError(f"`-c {DOMAIN_NAME_KEY}={name}` is not in the hosted zone {zone}")
+    return CustomDomain(name=name, hosted_zone_id=zone_id, hosted_zone_name=zone)
 
 
 def _dependency_layer_dir(value: object) -> tuple[Path, bool]:

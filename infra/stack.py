@@ -12,7 +12,8 @@ from conduit.resources import APP_NAME, TABLES, USER_POOL, Table
 from conduit.routes import ROUTES, WORKERS, Route, StreamWorker
 from infra.components.api import Api
 from infra.components.data import Data, table_construct_id
-from infra.components.edge import Edge
+from infra.components.domain import Domain
+from infra.components.edge import Edge, OriginSecret
 from infra.components.identity import Identity
 from infra.components.monitoring import Monitoring, Watched
 from infra.components.runtime import Runtime
@@ -58,11 +59,34 @@ class ConduitStack(Stack):
             pool=USER_POOL,
             retain=config.retain,
             token_minutes=config.token_minutes,
+            threat_protection=config.threat_protection,
         )
         self.runtime = Runtime(self, "Runtime", config=config, data=self.data, identity=self.identity)
-        self.api = Api(self, "Api", runtime=self.runtime, routes=routes)
+        # With the edge, CloudFront and the functions share a secret (infra/components/edge.py).
+        origin_secret = OriginSecret(self, "OriginSecret", config=config) if config.cdn else None
+        self.api = Api(
+            self,
+            "Api",
+            runtime=self.runtime,
+            routes=routes,
+            origin_secret=origin_secret.value if origin_secret else None,
+        )
         self.workers = Workers(self, "Workers", runtime=self.runtime, workers=workers)
-        self.edge = Edge(self, "Edge", config=config, http_api=self.api.http_api) if config.cdn else None
+        self.domain = Domain(self, "Domain", domain=config.domain) if config.domain else None
+        self.edge = (
+            Edge(
+                self,
+                "Edge",
+                config=config,
+                http_api=self.api.http_api,
+                origin_secret=origin_secret,
+                domain=self.domain,
+            )
+            if origin_secret is not None
+            else None
+        )
+        if self.domain is not None and self.edge is None:
+            self.domain.serve_api(self.api.http_api, self.api.stage)
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -85,7 +109,12 @@ class ConduitStack(Stack):
                 description="The HTTP API behind the distribution",
             )
         else:
-            CfnOutput(self, "ApiUrl", value=self.api.base_url, description="Base URL of the RealWorld API")
+            CfnOutput(
+                self,
+                "ApiUrl",
+                value=self.domain.base_url if self.domain else self.api.base_url,
+                description="Base URL of the RealWorld API",
+            )
         CfnOutput(
             self,
             "UserPoolId",

@@ -19,6 +19,7 @@ from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
 from conduit.api.cors import CORS, CorsPolicy
+from conduit.resources import ORIGIN_SECRET_ENV_VAR
 from conduit.routes import Route, tables_used, uses_user_pool, verifies_tokens
 from infra.components.runtime import LOG_RETENTION, Runtime
 from infra.errors import InfraError
@@ -58,7 +59,10 @@ class Api(Construct):
         runtime: Runtime,
         routes: Sequence[Route],
         cors: CorsPolicy = CORS,
+        origin_secret: str | None = None,
     ) -> None:
+        """`origin_secret`: on a stage with the edge, what every function is given to refuse a
+        request that did not come through the distribution (conduit.origin)."""
         super().__init__(scope, construct_id)
         config = runtime.config
         self.http_api = apigwv2.HttpApi(
@@ -105,7 +109,9 @@ class Api(Construct):
         for route in routes:
             if route.name in self.endpoints:
                 raise InfraError(f"two routes are named {route.name!r}: route names must be unique")
-            self.endpoints[route.name] = Endpoint(self, route, runtime=runtime, http_api=self.http_api)
+            self.endpoints[route.name] = Endpoint(
+                self, route, runtime=runtime, http_api=self.http_api, origin_secret=origin_secret
+            )
 
     @property
     def base_url(self) -> str:
@@ -117,7 +123,13 @@ class Endpoint(Construct):
     """A route's own function and the API route that invokes it (payload format 2.0)."""
 
     def __init__(
-        self, scope: Construct, route: Route, *, runtime: Runtime, http_api: apigwv2.HttpApi
+        self,
+        scope: Construct,
+        route: Route,
+        *,
+        runtime: Runtime,
+        http_api: apigwv2.HttpApi,
+        origin_secret: str | None = None,
     ) -> None:
         super().__init__(scope, route.name)
         try:
@@ -137,6 +149,7 @@ class Endpoint(Construct):
             user_pool=uses_user_pool(route),
             verifies_tokens=verifies_tokens(route),
             snap_start=runtime.config.snap_start,
+            settings={ORIGIN_SECRET_ENV_VAR: origin_secret} if origin_secret else None,
         )
         self.route = apigwv2.HttpRoute(
             self,

@@ -22,9 +22,11 @@ class Identity(Construct):
         pool: UserPool,
         retain: bool,
         token_minutes: int | None = None,
+        threat_protection: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         self.declaration = pool
+        self.threat_protection = threat_protection
         policy = pool.password_policy
         self.user_pool = cognito.UserPool(
             self,
@@ -52,11 +54,16 @@ class Identity(Construct):
             custom_attributes={
                 pool.client_writable_attribute: cognito.StringAttribute(min_len=0, max_len=1, mutable=True)
             },
-            # LITE has all this pool uses (admin-created users, USER_PASSWORD_AUTH, refresh
-            # tokens, a password policy) at the lowest price per active user. ESSENTIALS adds
-            # managed login, passwordless sign-in and access-token customisation, PLUS threat
-            # protection: none is used by a demo API whose frontend posts a password.
-            feature_plan=cognito.FeaturePlan.LITE,
+            # LITE has all this pool uses (admin-created users, ADMIN_USER_PASSWORD_AUTH,
+            # refresh tokens, a password policy) at the lowest price per active user. ESSENTIALS
+            # adds managed login, passwordless sign-in and access-token customisation, none of
+            # which an API whose frontend posts a password uses. PLUS adds threat protection
+            # (compromised credentials, adaptive authentication), priced for every active user:
+            # a stage setting, on for prod (`StageConfig.threat_protection`).
+            feature_plan=cognito.FeaturePlan.PLUS if threat_protection else cognito.FeaturePlan.LITE,
+            standard_threat_protection_mode=cognito.StandardThreatProtectionMode.FULL_FUNCTION
+            if threat_protection
+            else None,
             removal_policy=RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY,
             deletion_protection=retain,
         )
@@ -74,19 +81,41 @@ class Identity(Construct):
                     reason="RealWorld has no MFA step: login is one POST of email and password "
                     "that must return the token, so a second factor cannot be asked for.",
                 ),
-                NagPackSuppression(
-                    id="AwsSolutions-COG3",
-                    reason="Threat protection (advanced security) needs the PLUS feature plan; "
-                    "a demo API does not justify its per-user price. API throttling bounds "
-                    "credential stuffing, and Cognito's own lockout still applies.",
-                ),
-                NagPackSuppression(
-                    id="AwsSolutions-COG8",
-                    reason="LITE on purpose (see feature_plan above): PLUS only adds threat "
-                    "protection, which COG3 explains is not needed here.",
-                ),
             ],
         )
+        if threat_protection:
+            # Sign-ins and password changes with a password known from breaches are refused.
+            # Adaptive authentication (risk by IP and device) only records: the API signs users
+            # in from its functions and does not yet pass the viewer's context (ContextData), so
+            # Cognito would rate the functions' addresses, not the users' (docs/architecture.md).
+            risk = cognito.CfnUserPoolRiskConfigurationAttachment
+            risk(
+                self,
+                "RiskConfiguration",
+                user_pool_id=self.user_pool.user_pool_id,
+                client_id="ALL",
+                compromised_credentials_risk_configuration=risk.CompromisedCredentialsRiskConfigurationTypeProperty(
+                    actions=risk.CompromisedCredentialsActionsTypeProperty(event_action="BLOCK"),
+                    event_filter=["SIGN_IN", "PASSWORD_CHANGE", "SIGN_UP"],
+                ),
+            )
+        else:
+            NagSuppressions.add_resource_suppressions(
+                self.user_pool,
+                [
+                    NagPackSuppression(
+                        id="AwsSolutions-COG3",
+                        reason="Threat protection is a stage setting (`-c threatProtection=true`, "
+                        "on for prod): this stage is not open to the public, and the edge's WAF "
+                        "limits sign-ins per IP where there is one; Cognito's own lockout applies.",
+                    ),
+                    NagPackSuppression(
+                        id="AwsSolutions-COG8",
+                        reason="LITE on a stage without threat protection (see feature_plan): PLUS "
+                        "only adds threat protection, priced per active user, on for prod.",
+                    ),
+                ],
+            )
         self.client = self.user_pool.add_client(
             "WebClient",
             user_pool_client_name=pool.client_name(stage),

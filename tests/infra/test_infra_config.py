@@ -217,3 +217,105 @@ def test_the_token_lifetime_defaults_to_a_day_and_is_checked(tmp_path):
     for wrong in ("4", "1441", "an hour"):
         with pytest.raises(InfraError, match="tokenMinutes"):
             read(tmp_path, stage="dev-alice", tokenMinutes=wrong)
+
+
+# --- the edge: WAF limits, threat protection, a custom domain --------------------------------
+
+
+def test_waf_limits_default_to_the_documented_values(tmp_path):
+    limits = read(tmp_path, stage="dev-alice").waf
+
+    assert (limits.window_seconds, limits.general, limits.writes) == (300, 2000, 1000)
+    assert (limits.registration, limits.login, limits.password) == (25, 50, 30)
+
+
+def test_every_waf_limit_is_a_stage_setting(tmp_path):
+    limits = read(
+        tmp_path,
+        stage="dev-alice",
+        wafWindowSeconds="120",
+        wafRateLimit="900",
+        wafWriteLimit="400",
+        wafRegistrationLimit="10",
+        wafLoginLimit="20",
+        wafPasswordLimit="15",
+    ).waf
+
+    assert (limits.window_seconds, limits.general, limits.writes) == (120, 900, 400)
+    assert (limits.registration, limits.login, limits.password) == (10, 20, 15)
+
+
+@pytest.mark.parametrize("window", ["30", "180", "3600"])
+def test_a_window_waf_does_not_count_over_is_refused(tmp_path, window):
+    with pytest.raises(InfraError, match="60, 120, 300, 600"):
+        read(tmp_path, stage="dev-alice", wafWindowSeconds=window)
+
+
+def test_a_limit_under_waf_s_lowest_is_refused(tmp_path):
+    with pytest.raises(InfraError, match="lowest rate limit is 10"):
+        read(tmp_path, stage="dev-alice", wafLoginLimit="9")
+
+
+def test_threat_protection_is_on_for_the_stages_cdk_json_lists(tmp_path):
+    listed = cdk_json_context()["threatProtectionStages"]
+
+    assert listed == ["prod"]
+    assert read(tmp_path, stage="prod", threatProtectionStages=listed).threat_protection is True
+    assert read(tmp_path, stage="dev-alice", threatProtectionStages=listed).threat_protection is False
+
+
+def test_threat_protection_is_a_setting_either_way(tmp_path):
+    listed = ["prod"]
+
+    assert read(tmp_path, stage="dev-alice", threatProtection="true").threat_protection is True
+    turned_off = read(tmp_path, stage="prod", threatProtection="false", threatProtectionStages=listed)
+
+    assert turned_off.threat_protection is False
+
+
+DOMAIN = {"domainName": "api.example.com", "hostedZoneId": "Z0123456789ABC", "hostedZoneName": "example.com"}
+
+
+def test_no_custom_domain_by_default(tmp_path):
+    assert read(tmp_path, stage="dev-alice").domain is None
+
+
+def test_a_custom_domain_in_its_hosted_zone(tmp_path):
+    domain = read(tmp_path, stage="dev-alice", **DOMAIN).domain
+
+    assert domain is not None
+    assert (domain.name, domain.hosted_zone_id, domain.hosted_zone_name) == (
+        "api.example.com",
+        "Z0123456789ABC",
+        "example.com",
+    )
+
+
+def test_the_zone_apex_may_be_the_domain(tmp_path):
+    domain = read(tmp_path, stage="dev-alice", **{**DOMAIN, "domainName": "example.com"}).domain
+
+    assert domain is not None
+    assert domain.name == "example.com"
+
+
+@pytest.mark.parametrize("missing", sorted(DOMAIN))
+def test_a_custom_domain_needs_all_three_settings(tmp_path, missing):
+    given = {key: value for key, value in DOMAIN.items() if key != missing}
+
+    with pytest.raises(InfraError, match=f"{missing} missing"):
+        read(tmp_path, stage="dev-alice", **given)
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"domainName": "api.example.org"}, "not in the hosted zone"),
+        ({"domainName": "notexample.com"}, "not in the hosted zone"),
+        ({"domainName": "-api.example.com"}, "not a host name"),
+        ({"hostedZoneId": "0123"}, "starts with Z"),
+        ({"hostedZoneName": "localhost"}, "not a domain name"),
+    ],
+)
+def test_a_custom_domain_outside_its_zone_or_malformed_is_refused(tmp_path, override, message):
+    with pytest.raises(InfraError, match=message):
+        read(tmp_path, stage="dev-alice", **{**DOMAIN, **override})

@@ -21,16 +21,16 @@ NAG_FINDING = Match.string_like_regexp("AwsSolutions-.*")
 ACCEPTED_FINDINGS = {
     "AwsSolutions-APIG4": "no API Gateway authorizer: the spec's `Token` scheme is verified in the function",
     "AwsSolutions-CFR1": "a public API: no geographic restriction",
-    "AwsSolutions-CFR2": "rate limits are the HTTP API's throttling, no WAF",
     "AwsSolutions-CFR3": "requests that reach the API are in its access log",
-    "AwsSolutions-CFR4": "CloudFront's default certificate cannot enforce a viewer TLS minimum",
+    "AwsSolutions-CFR4": "without a custom domain, CloudFront's default certificate sets no TLS minimum",
     "AwsSolutions-COG1": "the spec's only password rule is a length",
     "AwsSolutions-COG2": "RealWorld login has no MFA step",
-    "AwsSolutions-COG3": "threat protection needs the PLUS plan",
-    "AwsSolutions-COG8": "the LITE plan on purpose",
+    "AwsSolutions-COG3": "threat protection is off on this stage (on for prod)",
+    "AwsSolutions-COG8": "the LITE plan where threat protection is off",
     "AwsSolutions-IAM4": "AWSLambdaBasicExecutionRole (logs only)",
     "AwsSolutions-IAM5": "X-Ray actions exist only on `*`",
     "AwsSolutions-L1": "python3.13 pinned with the dependency layer",
+    "AwsSolutions-SMG4": "the origin secret is rotated by a deploy, CloudFront and functions together",
     "AwsSolutions-SQS3": "the queue is itself a dead-letter queue",
 }
 
@@ -41,7 +41,25 @@ ACCEPTED_CFN_LINT_WARNINGS = {"W3005"}
 CFN_LINT_MAIN = "import sys; from cfnlint.runner import main; sys.exit(main())"
 
 
-@pytest.fixture(params=["stack", "retained_stack", "prod_stack"])
+#: A stage with the edge and a custom domain, and one with a domain and no edge.
+DOMAIN = {
+    "domainName": "api.example.com",
+    "hostedZoneId": "Z0123456789ABCDEFGHIJ",
+    "hostedZoneName": "example.com",
+}
+
+
+@pytest.fixture(scope="module")
+def domain_edge_stack(synth: Any) -> Any:
+    return synth("dev-edom", cdn="true", **DOMAIN)
+
+
+@pytest.fixture(scope="module")
+def domain_stack(synth: Any) -> Any:
+    return synth("dev-dom", **DOMAIN)
+
+
+@pytest.fixture(params=["stack", "retained_stack", "prod_stack", "domain_edge_stack", "domain_stack"])
 def any_stack(request: pytest.FixtureRequest) -> Any:
     return request.getfixturevalue(request.param)
 
@@ -68,6 +86,24 @@ def test_only_the_accepted_rules_are_suppressed(template, retained_template, pro
     stages = (template, retained_template, prod_template)
     suppressed = {rule["id"] for t in stages for rule in suppressions(t)}
     assert suppressed == set(ACCEPTED_FINDINGS)
+
+
+def suppressed_ids(template: Template) -> set[str]:
+    return {rule["id"] for rule in suppressions(template)}
+
+
+def test_with_a_waf_and_a_domain_cloudfront_s_rules_are_met_not_suppressed(domain_edge_stack, prod_template):
+    """CFR2 (a WAF) holds on every distribution; CFR4 (a viewer TLS minimum) once it has a domain."""
+    assert "AwsSolutions-CFR2" not in suppressed_ids(prod_template)
+    assert "AwsSolutions-CFR4" in suppressed_ids(prod_template)  # CloudFront's own certificate
+    assert not {"AwsSolutions-CFR2", "AwsSolutions-CFR4"} & suppressed_ids(
+        Template.from_stack(domain_edge_stack)
+    )
+
+
+def test_where_threat_protection_is_on_cognito_s_rules_are_met_not_suppressed(template, prod_template):
+    assert {"AwsSolutions-COG3", "AwsSolutions-COG8"} <= suppressed_ids(template)
+    assert not {"AwsSolutions-COG3", "AwsSolutions-COG8"} & suppressed_ids(prod_template)
 
 
 def test_every_suppression_is_explained(template, prod_template):
@@ -106,9 +142,16 @@ def cfn_lint(templates: dict[str, Template], folder: Path) -> list[dict[str, Any
 
 
 def test_cfn_lint_finds_no_error_and_only_accepted_warnings(
-    template, retained_template, prod_template, tmp_path
+    template, retained_template, prod_template, domain_edge_stack, domain_stack, tmp_path
 ):
-    findings = cfn_lint({"dev": template, "retained": retained_template, "prod": prod_template}, tmp_path)
+    templates = {
+        "dev": template,
+        "retained": retained_template,
+        "prod": prod_template,
+        "domain-edge": Template.from_stack(domain_edge_stack),
+        "domain": Template.from_stack(domain_stack),
+    }
+    findings = cfn_lint(templates, tmp_path)
     summary = sorted({(f["Level"], f["Rule"]["Id"], f["Message"]) for f in findings})
     assert [s for s in summary if s[0] == "Error"] == []
     assert {rule for level, rule, _ in summary if level == "Warning"} <= ACCEPTED_CFN_LINT_WARNINGS
