@@ -246,8 +246,32 @@ def cost_model(results: dict[str, Any]) -> dict[str, Any]:
             "mix_usd_per_million": cost.edge_mix_usd_per_million(COST_MIX, costs, pricing, cacheable_routes),
         },
         "worker": _worker_cost(primary, pricing),
+        "edge_defences": _edge_defences(pricing),
         "per_endpoint_usd_per_million": per_endpoint,
         "billed_ms": {route: cost.duration_ms(c, pricing) for route, c in costs.items()},
+    }
+
+
+def _edge_defences(pricing: Any) -> dict[str, Any]:
+    """What the edge's defences cost whatever the traffic: the WAF's web ACL and rules (its
+    per-request fee is in the edge line), and the user pool on LITE and on PLUS (threat
+    protection) for the stated number of monthly active users."""
+    from bench import cost
+    from infra.components.waf import rule_count
+    from infra.config import WafLimits
+
+    users = pricing.monthly_active_users
+    lite = cost.cognito_per_month(users, pricing, threat_protection=False)
+    plus = cost.cognito_per_month(users, pricing, threat_protection=True)
+    rules = rule_count(WafLimits())
+    return {
+        "waf_rules": rules,
+        "waf_usd_per_month": cost.waf_per_month(rules, pricing),
+        "waf_usd_per_million": pricing.waf_per_million,
+        "monthly_active_users": users,
+        "cognito_lite_usd_per_month": lite,
+        "cognito_plus_usd_per_month": plus,
+        "threat_protection_usd_per_month": plus - lite,
     }
 
 

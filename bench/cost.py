@@ -8,6 +8,11 @@ A stage with SnapStart (prod, infra/config.py) pays differently for cold starts:
 restore, billed per GB restored, instead of an init billed by its duration; and each function's
 cached snapshot is billed per GB-second all month, traffic or not (`snapstart_cache_per_month`).
 A stage without it (every personal stage) costs nothing while idle.
+
+A stage with the edge also pays the WAF: a fee per request it inspects (every request that
+reaches CloudFront, cache hits included: `edge_mix_usd_per_million`) and a monthly fee for the
+web ACL and each of its rules (`waf_per_month`). Threat protection (prod) is Cognito's PLUS
+plan, priced per monthly active user instead of LITE's (`cognito_per_month`).
 """
 
 from __future__ import annotations
@@ -38,6 +43,14 @@ class Pricing:
     snapstart_cache_gb_second: float = 0.0
     snapstart_restore_per_gb: float = 0.0
     seconds_per_month: int = 30 * 24 * 3600
+    waf_per_million: float = 0.0
+    waf_web_acl_per_month: float = 0.0
+    waf_rule_per_month: float = 0.0
+    cognito_lite_per_mau: float = 0.0
+    cognito_lite_free_mau: int = 0
+    cognito_plus_per_mau: float = 0.0
+    #: The monthly active users the report prices Cognito for.
+    monthly_active_users: int = 0
 
     @classmethod
     def from_document(cls, document: dict[str, Any]) -> Pricing:
@@ -58,6 +71,13 @@ class Pricing:
             snapstart_cache_gb_second=float(document["lambda_snapstart_cache_per_gb_second"]),
             snapstart_restore_per_gb=float(document["lambda_snapstart_restore_per_gb"]),
             seconds_per_month=int(assumptions["seconds_per_month"]),
+            waf_per_million=float(document["waf_per_million_requests"]),
+            waf_web_acl_per_month=float(document["waf_web_acl_per_month"]),
+            waf_rule_per_month=float(document["waf_rule_per_month"]),
+            cognito_lite_per_mau=float(document["cognito_lite_per_mau"]),
+            cognito_lite_free_mau=int(document["cognito_lite_free_mau"]),
+            cognito_plus_per_mau=float(document["cognito_plus_per_mau"]),
+            monthly_active_users=int(assumptions["monthly_active_users"]),
         )
 
 
@@ -153,5 +173,22 @@ def edge_mix_usd_per_million(
     scale = sum(served.values()) / sum(mix.values())  # the origin sees this share of requests
     totals = {part: usd * scale for part, usd in origin.items() if part != "total"}
     totals["cloudfront_requests"] = pricing.cloudfront_per_million
+    # The WAF inspects every request before CloudFront looks in its cache.
+    totals["waf_requests"] = pricing.waf_per_million
     totals["total"] = sum(totals.values())
     return totals
+
+
+def waf_per_month(rules: int, pricing: Pricing) -> float:
+    """USD a stage with the edge pays each month, traffic or not, for its web ACL and its
+    `rules` (a managed rule group counts as one rule; the baseline groups have no fee of their
+    own)."""
+    return pricing.waf_web_acl_per_month + rules * pricing.waf_rule_per_month
+
+
+def cognito_per_month(monthly_active_users: int, pricing: Pricing, threat_protection: bool) -> float:
+    """USD the user pool costs a month: LITE past its free users, or PLUS (threat protection),
+    which has no free tier, for every active user."""
+    if threat_protection:
+        return monthly_active_users * pricing.cognito_plus_per_mau
+    return max(0, monthly_active_users - pricing.cognito_lite_free_mau) * pricing.cognito_lite_per_mau

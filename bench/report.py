@@ -479,11 +479,8 @@ def _cost_model(results: dict[str, Any]) -> str:
                     for k, v in mix.items()
                 ]
                 + [
-                    [
-                        "cloudfront_requests",
-                        "",
-                        f"{c['edge']['mix_usd_per_million']['cloudfront_requests']:.3f}",
-                    ]
+                    [edge_only, "", f"{c['edge']['mix_usd_per_million'].get(edge_only, 0.0):.3f}"]
+                    for edge_only in ("cloudfront_requests", "waf_requests")
                 ],
             ),
             _p(f"""Target (issue 11): at most ${MIX_TARGET_USD:.2f} per million requests of the mix:
@@ -500,6 +497,7 @@ def _cost_model(results: dict[str, Any]) -> str:
             of writes per million requests of the mix (worker RCU/WCU per request:
             {worker_units})."""),
             _page_targets(results),
+            _edge_defence_costs(c),
             _snapstart_costs(c),
             _table(
                 [
@@ -569,6 +567,21 @@ def weather_section(results: dict[str, Any]) -> str:
             ),
         ]
     )
+
+
+def _edge_defence_costs(c: dict[str, Any]) -> str:
+    """The WAF's fees and Cognito threat protection's price (prod), from `bench/pricing.json`."""
+    d = c.get("edge_defences")
+    if d is None:  # a report recomputed from results made before they were priced
+        return ""
+    return _p(f"""A stage with the edge also pays the WAF: ${d["waf_usd_per_million"]:.2f} per million
+    requests it inspects (every request behind the CDN, cache hits too: the `waf_requests` line above)
+    and ${d["waf_usd_per_month"]:.2f} a month for its web ACL and {d["waf_rules"]} rules, traffic or
+    not. Threat protection (Cognito's PLUS plan, on for prod) is priced per monthly active user, not
+    per request: for {d["monthly_active_users"]:,} monthly active users the pool costs
+    ${d["cognito_plus_usd_per_month"]:.2f} a month on PLUS against ${d["cognito_lite_usd_per_month"]:.2f}
+    on LITE, so threat protection costs ${d["threat_protection_usd_per_month"]:.2f} a month at that
+    size (prices and their sources in `bench/pricing.json`).""")
 
 
 def _snapstart_costs(c: dict[str, Any]) -> str:

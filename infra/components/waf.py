@@ -32,6 +32,7 @@ from infra.config import StageConfig, WafLimits
 IP_REPUTATION = "AWSManagedRulesAmazonIpReputationList"
 KNOWN_BAD_INPUTS = "AWSManagedRulesKnownBadInputsRuleSet"
 CORE_RULE_SET = "AWSManagedRulesCommonRuleSet"
+MANAGED_RULE_GROUPS = (IP_REPUTATION, KNOWN_BAD_INPUTS, CORE_RULE_SET)
 #: Core rules that only count (see the module docstring).
 COUNTED_CORE_RULES = ("SizeRestrictions_BODY", "CrossSiteScripting_BODY")
 
@@ -83,6 +84,11 @@ def rate_rules(limits: WafLimits) -> tuple[RateRule, ...]:
         RateRule("RateWrites", limits.writes, not_methods=READ_METHODS),
         RateRule("RateGeneral", limits.general),
     )
+
+
+def rule_count(limits: WafLimits) -> int:
+    """The web ACL's rules as WAF bills them (a managed rule group is one rule)."""
+    return len(MANAGED_RULE_GROUPS) + len(rate_rules(limits))
 
 
 def _visibility(metric: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from bench import cost
@@ -144,3 +146,54 @@ def test_the_edge_line_adds_the_cdn_fee_and_takes_cached_anonymous_reads_off_the
     assert edge["dynamodb_writes"] == pytest.approx(origin["dynamodb_writes"])
     assert edge["cloudfront_requests"] == PRICING.cloudfront_per_million
     assert edge["total"] == pytest.approx(sum(v for k, v in edge.items() if k != "total"))
+
+
+# --- the edge's WAF and Cognito threat protection (issue 18) ---------------------------------
+
+PRICED = cost.Pricing(
+    **{
+        **PRICING.__dict__,
+        "waf_per_million": 0.6,
+        "waf_web_acl_per_month": 5.0,
+        "waf_rule_per_month": 1.0,
+        "cognito_lite_per_mau": 0.005,
+        "cognito_lite_free_mau": 10_000,
+        "cognito_plus_per_mau": 0.02,
+        "monthly_active_users": 10_000,
+    }
+)
+
+
+def test_behind_the_edge_every_request_pays_the_waf_cache_hits_too() -> None:
+    costs = {"read": endpoint(), "write": endpoint(write_units=2.0)}
+
+    edge = cost.edge_mix_usd_per_million({"read": 3, "write": 1}, costs, PRICED, {"read"}, hit_ratio=1.0)
+
+    assert edge["waf_requests"] == 0.6
+    assert edge["total"] == pytest.approx(sum(v for k, v in edge.items() if k != "total"))
+
+
+def test_the_waf_costs_its_web_acl_and_each_rule_every_month() -> None:
+    assert cost.waf_per_month(8, PRICED) == pytest.approx(13.0)
+
+
+def test_lite_is_free_up_to_its_free_users_then_per_user() -> None:
+    assert cost.cognito_per_month(10_000, PRICED, threat_protection=False) == 0.0
+    assert cost.cognito_per_month(30_000, PRICED, threat_protection=False) == pytest.approx(100.0)
+
+
+def test_threat_protection_prices_every_active_user() -> None:
+    assert cost.cognito_per_month(10_000, PRICED, threat_protection=True) == pytest.approx(200.0)
+
+
+def test_the_pricing_file_states_the_waf_and_cognito_prices_with_their_sources() -> None:
+    pricing = cost.load_pricing()
+    document = json.loads(cost.PRICING_FILE.read_text())
+
+    waf = (pricing.waf_per_million, pricing.waf_web_acl_per_month, pricing.waf_rule_per_month)
+
+    assert waf == (0.6, 5.0, 1.0)
+    assert (pricing.cognito_plus_per_mau, pricing.cognito_lite_per_mau) == (0.02, 0.0055)
+    assert pricing.monthly_active_users > 0
+    assert "aws.amazon.com/waf/pricing" in document["waf_source"]
+    assert "aws.amazon.com/cognito/pricing" in document["cognito_source"]
