@@ -54,7 +54,10 @@ request writes nothing, and every invalid field of a request is reported at once
 
 API Gateway answers some requests before any operation runs, with `{"message": "..."}`: an
 unknown route (404), a body over 10 MB (413), a client over the stage's rate limit (429), and a
-function that crashed or timed out (500)."""
+function that crashed or timed out (500). On a stage with the edge (a CloudFront distribution),
+its WAF answers first: a client IP over one of its rate limits gets a 429 with `Retry-After` and
+`{"errors": {"rate": ["limit reached; try again later"]}}`, and a request its managed rules
+refuse gets a 403 (docs/operations.md, "The edge")."""
 
 _TAGS: dict[str, str] = {
     "User and Authentication": "Registration, sign-in and the current user",
