@@ -49,6 +49,16 @@ def assert_within_grants(name: str, grants: Sequence[Grant], calls: CallLog) -> 
     assert set(calls.cognito) <= cognito, f"{name} calls Cognito {set(calls.cognito) - cognito}"
 
 
+def beyond_authentication(calls: CallLog) -> list[str]:
+    """The DynamoDB calls of a request but the read of its caller's sessions (conduit.auth)."""
+    return [
+        c.operation
+        for c in calls.calls
+        if c.service.startswith("DynamoDB_")
+        and not str(c.params.get("Key", {}).get("pk", {}).get("S", "")).startswith("SESSIONS#")
+    ]
+
+
 @dataclass
 class Api:
     client: Client

@@ -21,8 +21,12 @@ WRAPPER = {
     "CreateArticle": "article",
     "UpdateArticle": "article",
     "AddComment": "comment",
+    "RefreshToken": "user",
+    "ConfirmEmail": "user",
+    "ForgotPassword": "user",
+    "ResetPassword": "user",
 }
-BODILESS_WRITES = {"FollowUser", "FavoriteArticle"}
+BODILESS_WRITES = {"FollowUser", "FavoriteArticle", "Logout", "ResendEmailCode"}
 BODY_ROUTES = [r for r in ROUTES if r.name in WRAPPER]
 
 
@@ -82,6 +86,10 @@ def test_malformed_bodies_are_refused_without_writing(
 ) -> None:
     response = api.request(route.method, route.path, raw=raw, token=token)
 
+    if route.name == "ForgotPassword" and raw == NASTY_RAW_BODIES[-2]:
+        # well formed for it (an email; unknown fields are ignored): answered as every address is
+        assert (response.status_code, response.json) == (202, {})
+        return
     _assert_error_shape(response)
     assert not WRITES & set(api.calls.dynamodb)
     assert not COGNITO_WRITES & set(api.calls.cognito)

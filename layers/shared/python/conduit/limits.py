@@ -1,9 +1,12 @@
 """Per-account limits on writes: how many times an account may do one kind of thing in a while.
 
-Each limited route names its limit in the route table (`Route.limit`); the request adapter
-counts the request against it before the view runs, after the token and any `Idempotency-Key`
-repeat (a repeat answered from the idempotency table is not counted again). Over the limit, the
-answer is a 429 with `Retry-After` (the seconds until the window that is full ends).
+Each limited route names its limit in the route table (`Route.limit`). The request adapter arms
+it around the view (`charging`), and the request is counted when it is about to change
+something: just before its first write to DynamoDB or Cognito (a botocore hook on every client,
+`watch`). So a request refused for its input, its rights or a missing resource changes
+nothing, not even a count, and a repeat answered from its `Idempotency-Key` is not counted
+again (writes of the idempotency record itself do not count). Over the limit, the answer is a
+429 with `Retry-After` (the seconds until the window that is full ends), and nothing is written.
 
 A limit has a short window and, optionally, a long one (9 per 30 s and 50 per day). Counting is
 one conditional UpdateItem on one item per account, limit and long window (`RATE#<sub>#<limit>#
@@ -28,12 +31,15 @@ import math
 import os
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from conduit.errors import ConduitError, ConfigurationError
-from conduit.resources import USERS
+from conduit.resources import IDEMPOTENCY, USERS
 
 _KEY = "RATE#"
 #: A long window's item outlives it by this much before DynamoDB may delete it.
@@ -236,3 +242,68 @@ def clock() -> float:
 def address_subject(address: str) -> str:
     """The subject of a limit per email address, which the key must not spell out."""
     return "address:" + hashlib.sha256(address.lower().encode()).hexdigest()[:32]
+
+
+@dataclass
+class _Armed:
+    """A request's limit, counted at its first write (by whichever thread makes it)."""
+
+    name: str
+    subject: str
+    request_id: str
+    counted: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_armed: ContextVar[_Armed | None] = ContextVar("conduit_limit", default=None)
+
+#: What changes something: DynamoDB's writes, and Cognito's admin calls but the two that read.
+_DYNAMODB_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"})
+_COGNITO_READS = frozenset({"AdminGetUser", "AdminInitiateAuth"})
+
+
+@contextmanager
+def charging(name: str | None, subject: str | None, request_id: str) -> Iterator[None]:
+    """Count the request against limit `name` for `subject` if, and when, it first writes."""
+    if name is None or subject is None:
+        yield
+        return
+    token = _armed.set(_Armed(name, subject, request_id))
+    try:
+        yield
+    finally:
+        _armed.reset(token)
+
+
+def _writes(service: str, operation: str, params: dict[str, Any]) -> bool:
+    if service == "dynamodb":
+        if operation not in _DYNAMODB_WRITES:
+            return False
+        from conduit import settings
+
+        # the idempotency record is written before the view runs: not a change of the request's
+        return params.get("TableName") != settings.table_name(IDEMPOTENCY)
+    return (
+        service == "cognito-identity-provider"
+        and operation.startswith("Admin")
+        and operation not in _COGNITO_READS
+    )
+
+
+def _before_write(params: dict[str, Any], model: Any, **_: Any) -> None:
+    armed = _armed.get()
+    if armed is None or armed.counted:
+        return
+    if not _writes(str(model.service_model.service_id.hyphenize()), str(model.name), params):
+        return
+    with armed.lock:
+        if armed.counted:
+            return
+        armed.counted = True  # first: the count is a write itself
+        count(armed.name, armed.subject, armed.request_id)
+
+
+def watch(client: Any) -> Any:
+    """Have `client`'s writes count the request's limit first; returns the client."""
+    client.meta.events.register("before-parameter-build", _before_write)
+    return client

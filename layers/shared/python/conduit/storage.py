@@ -32,7 +32,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactGet, TransactWrite
 
-from conduit import aws_calls, retries, settings
+from conduit import aws_calls, limits, retries, settings
 from conduit.cards import Author
 from conduit.resources import Table
 
@@ -76,7 +76,8 @@ def _created(service: str, options: Any = None) -> Any:
     if _session is None:
         _session = get_session()
     config = retries.config() if options is None else retries.config().merge(options)
-    return aws_calls.track(retries.watch(_session.create_client(service, settings.region(), config=config)))
+    client = _session.create_client(service, settings.region(), config=config)
+    return aws_calls.track(limits.watch(retries.watch(client)))
 
 
 def connection() -> Connection:

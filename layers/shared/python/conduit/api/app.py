@@ -159,9 +159,10 @@ def _respond(
         )
 
         def run() -> HttpResponse:
-            if route.limit is not None and caller is not None:  # a repeat answered as kept is not counted
-                limits.count(route.limit, caller.user_id, event.request_id)
-            return view(request)
+            # counted at its first write: a repeat answered as kept, or a refusal, is not
+            subject = caller.user_id if caller is not None else None
+            with limits.charging(route.limit, subject, event.request_id):
+                return view(request)
 
         if request.idempotency_key is None:
             return run()
