@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from werkzeug.datastructures import Headers
 
+from conduit.security_headers import SECURITY_HEADERS
 from local.gateway import LocalGateway
 from tests.api.conformance import ContractViolation, check
 
@@ -17,6 +18,7 @@ JSON = {
     "Cache-Control": "no-store",
     "ETag": '"' + "0" * 32 + '"',
     "Vary": "Authorization",
+    **SECURITY_HEADERS,
 }
 PROFILE = {"username": "jake", "bio": None, "image": None, "following": False}
 ARTICLE = {
@@ -87,8 +89,10 @@ def test_an_error_outside_the_spec_s_shape_fails(gateway: LocalGateway) -> None:
 
 
 def test_a_response_without_the_request_id_fails(gateway: LocalGateway) -> None:
+    headers = {k: v for k, v in JSON.items() if k != "X-Request-Id"}
+
     with pytest.raises(ContractViolation, match="X-Request-Id header is missing"):
-        answer(gateway, {"article": ARTICLE}, headers={"Content-Type": "application/json"})
+        answer(gateway, {"article": ARTICLE}, headers=headers)
 
 
 def test_a_read_without_its_etag_fails(gateway: LocalGateway) -> None:
@@ -115,3 +119,11 @@ def test_an_unknown_route_must_be_api_gateway_s_404(gateway: LocalGateway) -> No
 
     with pytest.raises(ContractViolation, match="API Gateway answers"):
         answer(gateway, {"message": "Gone"}, status=410, path="/api/nothing")
+
+
+@pytest.mark.parametrize("name", sorted(SECURITY_HEADERS))
+def test_a_response_without_a_security_header_fails(gateway: LocalGateway, name: str) -> None:
+    headers = {k: v for k, v in JSON.items() if k != name}
+
+    with pytest.raises(ContractViolation, match=f"{name} header is missing"):
+        answer(gateway, {"article": ARTICLE}, headers=headers)
