@@ -199,3 +199,27 @@ def test_a_password_change_is_limited_like_every_profile_change(
     )
 
     assert refused.status_code == 429
+
+
+def test_a_request_refused_for_its_input_is_not_counted(
+    limited: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _set(monkeypatch, "articles", "1/30")
+    jake = limited.register("jake")["token"]
+
+    refused = limited.request("POST", "/api/articles", {"article": {"title": ""}}, token=jake)
+
+    assert refused.status_code == 422
+    assert limited.request("POST", "/api/articles", article(1), token=jake).status_code == 201
+
+
+def test_the_sixth_password_reset_ask_for_an_address_in_an_hour_is_a_429_whatever_the_address(
+    limited: Api,
+) -> None:
+    limited.register("jake", "jake@example.com")
+    for address in ("jake@example.com", "nobody@example.com"):
+        asks = [
+            limited.request("POST", "/api/users/password/forgot", {"user": {"email": address}}).status_code
+            for _ in range(6)
+        ]
+        assert asks == [202] * 5 + [429]

@@ -331,7 +331,9 @@ ROUTES: tuple[Route, ...] = (
         path="/api/users/password/forgot",
         handler="users.forgot_password.handler",
         auth=Auth.NONE,
-        # the address's code record (at most one code a minute); the same calls for every address
+        limit="password_resets",  # per address, not account: counted by the use case (users.recovery)
+        # the address's count (conduit.limits) and code record (at most one code a minute); the
+        # same calls for every address
         grants=(TableGrant(USERS, ("GetItem", "UpdateItem")), UserPoolGrant(USER_POOL, ("ForgotPassword",))),
     ),
     Route(

@@ -13,9 +13,10 @@ token issued: `conduit.users.sessions`) and answers with a fresh sign-in.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
-from conduit import retries
+from conduit import limits, retries
 from conduit.errors import Unauthorized, ValidationFailed
 from conduit.observability import logger
 from conduit.users import codes, identity, sessions, store
@@ -32,7 +33,9 @@ class Reset:
 
 
 def forgot(email: str) -> None:
-    """Have a reset code emailed to `email` if it is an account's confirmed email."""
+    """Have a reset code emailed to `email` if it is an account's confirmed email: at most
+    `password_resets` asks per address (a 429 whatever the address, so it tells nothing)."""
+    limits.count("password_resets", limits.address_subject(email), str(uuid.uuid4()))
     key = codes.reset(email)
     if codes.start(key):  # a code went out less than a minute ago: say nothing different
         return
