@@ -74,7 +74,7 @@ def test_a_binary_body_is_base64_encoded() -> None:
 
 
 @pytest.mark.parametrize(
-    ("method", "path"), [("GET", "/api/nope"), ("DELETE", "/api/user"), ("GET", "/api/users")]
+    ("method", "path"), [("GET", "/api/nope"), ("PATCH", "/api/user"), ("GET", "/api/users")]
 )
 def test_unknown_routes_match_nothing(method: str, path: str) -> None:
     assert LocalGateway().match(method, path) is None
