@@ -74,6 +74,15 @@ def start_stack(port: int, log: Path) -> subprocess.Popen[bytes]:
     raise SystemExit(f"the local stack did not answer within {STARTUP_SECONDS} s")
 
 
+def register(base: str, name: str) -> str:
+    """A new account's token."""
+    user = {"username": name, "email": f"{name}@example.com", "password": PASSWORD}
+    answered, document = call(base, "POST", "/users", {"user": user}, None)
+    if answered != 201:
+        raise SystemExit(f"registering {name}: {answered} {document}")
+    return str(document["user"]["token"])
+
+
 def create_examples(base: str) -> str:
     """The resources the document's examples name; returns the caller's token."""
 
@@ -83,12 +92,8 @@ def create_examples(base: str) -> str:
             raise SystemExit(f"creating the examples: {method} {path} answered {answered} {document}")
         return document
 
-    def register(name: str) -> str:
-        user = {"username": name, "email": f"{name}@example.com", "password": PASSWORD}
-        return str(created(201, "POST", "/users", {"user": user})["user"]["token"])
-
-    token = register("contract-caller")
-    register(str(PATH_PARAMETERS["username"].example))
+    token = register(base, "contract-caller")
+    register(base, str(PATH_PARAMETERS["username"].example))
     article = {"title": "How to train your dragon", "description": "Ever wonder how?", "body": "Believe."}
     slug = created(201, "POST", "/articles", {"article": article}, token)["article"]["slug"]
     comment = created(200, "POST", f"/articles/{slug}/comments", {"comment": {"body": "Hi"}}, token)
@@ -97,7 +102,15 @@ def create_examples(base: str) -> str:
     return token
 
 
-def schemathesis_command(base: str, token: str, max_examples: int, seed: int) -> list[str]:
+#: Operations that end the caller's sessions or account: run apart, last, with a caller of
+#: their own, so that the rest of the run keeps a token that works.
+ENDING = ("Logout", "EndAllSessions", "DeleteCurrentUser")
+
+
+def schemathesis_command(
+    base: str, token: str, max_examples: int, seed: int, ending: bool = False
+) -> list[str]:
+    which = "--include-operation-id" if ending else "--exclude-operation-id"
     return [
         sys.executable,
         "-m",
@@ -119,6 +132,7 @@ def schemathesis_command(base: str, token: str, max_examples: int, seed: int) ->
         "--generation-database",
         "none",  # reproducible from the seed alone, and nothing written into the tree
         "--no-color",
+        *[arg for name in ENDING for arg in (which, name)],
     ]
 
 
@@ -136,6 +150,10 @@ def main(argv: list[str] | None = None) -> int:
             token = create_examples(base)
             started = time.monotonic()
             done = subprocess.run(schemathesis_command(base, token, args.max_examples, args.seed), cwd=tmp)
+            if done.returncode == 0:
+                ender = register(base, "contract-ender")
+                command = schemathesis_command(base, ender, args.max_examples, args.seed, ending=True)
+                done = subprocess.run(command, cwd=tmp)
             print(
                 f"schemathesis: exit {done.returncode} after {time.monotonic() - started:.0f} s", flush=True
             )
