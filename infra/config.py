@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from conduit.errors import ConfigurationError
 from conduit.resources import (
     APP_NAME,
     CELEBRITY_FOLLOWERS_ENV_VAR,
@@ -63,6 +64,10 @@ HOSTED_ZONE_NAME_KEY = "hostedZoneName"
 #: stolen one within a minute (docs/api.md, "Sessions").
 TOKEN_MINUTES_KEY = "tokenMinutes"
 _TOKEN_MINUTES = (5, 24 * 60)
+#: `-c rateLimit.<name>=<count>/<seconds>[,<count>/<seconds>]`: a per-account limit
+#: (conduit.limits.LIMITS names them; docs/api.md, "Limits per account"), given to the functions
+#: of the routes that count against it as `RATE_LIMIT_<NAME>`.
+RATE_LIMIT_PREFIX = "rateLimit."
 #: `-c tableOverride.<key>=<table name>` (and, for a table with a stream,
 #: `-c tableStreamOverride.<key>=<stream ARN>`): run the stage on an existing table, e.g. one
 #: restored from a point-in-time backup (docs/operations.md).
@@ -169,12 +174,22 @@ class StageConfig:
     domain: CustomDomain | None = None
     #: The celebrity threshold of the feed hybrid (`-c celebrityFollowers=...`, docs/scaling.md).
     celebrity_followers: int = DEFAULT_CELEBRITY_FOLLOWERS
+    #: Per-account limits the stage sets other than their defaults, by limit name.
+    rate_limits: dict[str, str] = field(default_factory=dict)
     #: Access token lifetime (`-c tokenMinutes=...`).
     token_minutes: int = USER_POOL.access_token_validity_minutes
 
     @property
     def stack_name(self) -> str:
         return f"Conduit-{self.stage}"
+
+    def limit_settings(self, limit: str | None) -> dict[str, str]:
+        """The environment of a function whose route counts against `limit`."""
+        from conduit.limits import LIMITS
+
+        if limit is None or limit not in self.rate_limits:
+            return {}
+        return {LIMITS[limit].env_var: self.rate_limits[limit]}
 
     def function_settings(self) -> dict[str, str]:
         """Values of the settings a function may declare it reads (`StreamWorker.settings`)."""
@@ -214,6 +229,7 @@ class StageConfig:
             ),
             domain=_domain(context),
             token_minutes=_token_minutes(context(TOKEN_MINUTES_KEY)),
+            rate_limits=_rate_limits(context),
             celebrity_followers=_positive_int(
                 CELEBRITY_FOLLOWERS_KEY, context(CELEBRITY_FOLLOWERS_KEY), DEFAULT_CELEBRITY_FOLLOWERS
             ),
@@ -364,6 +380,24 @@ def _email(value: object) -> str | None:
     if not _EMAIL.fullmatch(text):
         raise InfraError(f"invalid `-c {ALARM_EMAIL_KEY}={value}`: use an email address")
     return text
+
+
+def _rate_limits(context: ContextReader) -> dict[str, str]:
+    """The limits the context sets, each checked as the functions will read it."""
+    from conduit import limits
+
+    chosen = {}
+    for name in limits.LIMITS:
+        value = context(RATE_LIMIT_PREFIX + name)
+        if value is None or value == "":
+            continue
+        text = str(value).strip()
+        try:
+            limits.parse(name, text)
+        except ConfigurationError as error:
+            raise InfraError(f"invalid `-c {RATE_LIMIT_PREFIX}{name}={value}`: {error}") from None
+        chosen[name] = text
+    return chosen
 
 
 def _table_overrides(context: ContextReader) -> dict[str, TableOverride]:

@@ -149,7 +149,10 @@ class Endpoint(Construct):
             user_pool=uses_user_pool(route),
             verifies_tokens=verifies_tokens(route),
             snap_start=runtime.config.snap_start,
-            settings={ORIGIN_SECRET_ENV_VAR: origin_secret} if origin_secret else None,
+            settings={
+                **({ORIGIN_SECRET_ENV_VAR: origin_secret} if origin_secret else {}),
+                **runtime.config.limit_settings(route.limit),
+            },
         )
         self.route = apigwv2.HttpRoute(
             self,

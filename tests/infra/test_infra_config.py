@@ -319,3 +319,13 @@ def test_a_custom_domain_needs_all_three_settings(tmp_path, missing):
 def test_a_custom_domain_outside_its_zone_or_malformed_is_refused(tmp_path, override, message):
     with pytest.raises(InfraError, match=message):
         read(tmp_path, stage="dev-alice", **{**DOMAIN, **override})
+
+
+def test_a_per_account_limit_is_a_stage_setting_checked_as_the_functions_read_it(tmp_path):
+    config = read(tmp_path, stage="dev-alice", **{"rateLimit.articles": "3/30,20/86400"})
+
+    assert config.limit_settings("articles") == {"RATE_LIMIT_ARTICLES": "3/30,20/86400"}
+    assert config.limit_settings("comments") == {}  # its default: nothing to say
+    for wrong in ("many", "3/30,20/10", "0/30"):
+        with pytest.raises(InfraError, match=r"rateLimit\.articles"):
+            read(tmp_path, stage="dev-alice", **{"rateLimit.articles": wrong})

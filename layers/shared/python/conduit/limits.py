@@ -121,17 +121,20 @@ def _window(text: str, name: str) -> Window:
     return Window(int(count), int(seconds))
 
 
-@cache
-def limit(name: str) -> Limit:
-    """The limit as this stage sets it: `RATE_LIMIT_<NAME>` = `9/30` or `9/30,50/86400`."""
+def parse(name: str, text: str) -> Limit:
+    """A limit as a setting writes it: `9/30` or `9/30,50/86400` (count/seconds)."""
     declared = LIMITS[name]
-    raw = os.environ.get(declared.env_var, "").strip()
-    if not raw:
-        return declared
-    windows = [_window(part, name) for part in raw.split(",")]
+    windows = [_window(part, name) for part in text.split(",")]
     if len(windows) > 2 or (len(windows) == 2 and windows[1].seconds <= windows[0].seconds):
         raise ConfigurationError(f"{declared.env_var}: one window, or a short one then a longer one")
     return Limit(name, windows[0], windows[1] if len(windows) == 2 else None, declared.covers)
+
+
+@cache
+def limit(name: str) -> Limit:
+    """The limit as this stage sets it (`RATE_LIMIT_<NAME>`), or its default."""
+    raw = os.environ.get(LIMITS[name].env_var, "").strip()
+    return parse(name, raw) if raw else LIMITS[name]
 
 
 #: What a load test sets every limit to: out of reach, while each request still pays its count.
