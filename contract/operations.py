@@ -17,7 +17,7 @@ from typing import Any
 
 from conduit import caching, security_headers
 from conduit.articles import models as articles
-from conduit.articles.paging import LIMIT_DEFAULT, LIMIT_MAX, TAG_FILTER_MAX, USERNAME_FILTER_MAX
+from conduit.articles.paging import LIMIT_DEFAULT, LIMIT_MAX, OFFSET_MAX, TAG_FILTER_MAX, USERNAME_FILTER_MAX
 from conduit.routes import Route
 from conduit.users import export
 from conduit.users import models as users
@@ -268,7 +268,10 @@ _PAGING = (
         "How many articles a page holds",
     ),
     Parameter(
-        "offset", "query", {"type": "integer", "minimum": 0, "default": 0}, "How many articles to skip"
+        "offset",
+        "query",
+        {"type": "integer", "minimum": 0, "maximum": OFFSET_MAX, "default": 0},
+        "How many articles to skip; deeper than the maximum, follow `nextCursor`",
     ),
     Parameter(
         "cursor",

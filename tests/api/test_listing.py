@@ -145,6 +145,15 @@ def test_bad_paging_parameters_are_a_422(api: Api, query: str, field: str) -> No
     assert field in response.json["errors"]
 
 
+def test_an_offset_beyond_10000_is_a_422_that_points_to_the_cursor(api: Api) -> None:
+    deepest = api.request("GET", "/api/articles?offset=10000")
+    beyond = api.request("GET", "/api/articles?offset=10001")
+
+    assert deepest.status_code == 200
+    assert beyond.status_code == 422
+    assert beyond.json == {"errors": {"offset": ["must be at most 10000; page deeper with `cursor`"]}}
+
+
 def test_the_feed_rejects_bad_paging_parameters_too(api: Api, authors: dict[str, str]) -> None:
     response = api.request("GET", "/api/articles/feed?limit=0", token=authors["jake"])
 

@@ -11,6 +11,10 @@ from conduit.errors import ValidationFailed
 
 LIMIT_DEFAULT = 20
 LIMIT_MAX = 100
+#: How deep `offset` may page: deeper, every page reads everything it skips (about 1 RCU per
+#: 13 entries), so an anonymous `?offset=999999999` would page whole shards in; `cursor` costs
+#: the same at any depth (docs/api.md).
+OFFSET_MAX = 10_000
 
 _DIGITS = re.compile(r"^[0-9]{1,9}$")  # ASCII only: str.isdigit() admits '²'
 
@@ -28,6 +32,13 @@ def _non_negative_int(name: str, raw: str | None, default: int, minimum: int, ma
     return value
 
 
+def _offset(raw: str | None) -> int:
+    offset = _non_negative_int("offset", raw, 0, 0, None)
+    if offset > OFFSET_MAX:
+        raise ValidationFailed.on("offset", f"must be at most {OFFSET_MAX}; page deeper with `cursor`")
+    return offset
+
+
 @dataclass(frozen=True)
 class Paging:
     limit: int
@@ -38,7 +49,7 @@ class Paging:
     def from_query(cls, query: dict[str, str]) -> Paging:
         return cls(
             limit=_non_negative_int("limit", query.get("limit"), LIMIT_DEFAULT, 1, LIMIT_MAX),
-            offset=_non_negative_int("offset", query.get("offset"), 0, 0, None),
+            offset=_offset(query.get("offset")),
             cursor=query.get("cursor") or None,
         )
 
