@@ -176,7 +176,8 @@ class _SerializedRecorder:
         self._lock = threading.Lock()
         self.faults: dict[str, str] = {}  # operation -> error code answered with HTTP 500
         self.spared: dict[str, int] = {}  # operation -> calls still let through before its fault
-        self.scripted: dict[str, list[Kind]] = {}  # operation -> faults its next calls meet
+        #: operation -> faults its next calls meet (None: that call is answered as it should be)
+        self.scripted: dict[str, list[Kind | None]] = {}
         self.weather: Weather | None = None
         self.tokens = _TokenLedger()
 
@@ -206,7 +207,8 @@ class _SerializedRecorder:
             return _Answer.error(_status_of(code), code, f"{operation} failed (injected fault)")
         fault = self.weather.fault_for(service, operation, request) if self.weather else None
         if self.scripted.get(operation):
-            fault = make_fault(self.scripted[operation].pop(0), service, request)
+            scripted = self.scripted[operation].pop(0)
+            fault = make_fault(scripted, service, request) if scripted is not None else None
         if fault is not None and not fault.applied:
             self._log.calls.append(Call(service, operation, request))
             return _Answer.error(fault.status, fault.error_type, fault.message, fault.body())
@@ -302,9 +304,10 @@ class Emulator:
         self._middleware.faults[operation] = code
         self._middleware.spared[operation] = after
 
-    def script(self, operation: str, *faults: Kind) -> None:
+    def script(self, operation: str, *faults: Kind | None) -> None:
         """Have the next calls of `operation` meet these faults, one each, in order: e.g.
-        `Kind.LOST_REPLY` applies the call and answers a server error, and the SDK sends it again."""
+        `Kind.LOST_REPLY` applies the call and answers a server error, and the SDK sends it
+        again; None lets that call through."""
         assert self._middleware is not None, "start() the emulator first"
         self._middleware.scripted[operation] = list(faults)
 

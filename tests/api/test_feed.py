@@ -7,7 +7,7 @@ from typing import Any
 import jwt
 
 from tests.api import seeding
-from tests.api.conftest import Api
+from tests.api.conftest import Api, beyond_authentication
 from tests.api.publishing import publish, titles
 
 
@@ -120,5 +120,5 @@ def test_a_feed_page_costs_the_same_at_1_10_100_and_1000_followed_authors(api: A
 
         assert result["articlesCount"] == target
         assert len(result["articles"]) == min(target, 20)
-        costs[target] = list(api.calls.dynamodb)
+        costs[target] = beyond_authentication(api.calls)  # the sessions read is once a minute
     assert costs[1] == costs[10] == costs[100] == costs[1000], costs

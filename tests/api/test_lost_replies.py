@@ -74,7 +74,7 @@ def test_a_comment_id_counted_twice_by_a_lost_reply_skips_a_number_and_is_never_
     api: Api, emulator: Emulator, jake: str
 ) -> None:
     slug = publish(api, jake)["slug"]
-    emulator.script("UpdateItem", Kind.LOST_REPLY)
+    emulator.script("UpdateItem", None, Kind.LOST_REPLY)  # the comment limit's count, then the ids'
 
     first = api.request("POST", f"/api/articles/{slug}/comments", {"comment": {"body": "1"}}, token=jake)
     second = api.request("POST", f"/api/articles/{slug}/comments", {"comment": {"body": "2"}}, token=jake)
