@@ -268,8 +268,8 @@ def test_after_the_deletion_counts_feeds_and_lists_agree(api: Api) -> None:
 
 @pytest.fixture
 def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Seven items a step: a modest account takes dozens of steps."""
-    monkeypatch.setenv(DELETION_PAGE_ENV_VAR, "7")
+    """Three items a step: a modest account takes dozens of steps."""
+    monkeypatch.setenv(DELETION_PAGE_ENV_VAR, "3")
     settings.reset()
 
 
@@ -295,7 +295,7 @@ def prolific_world(api: Api, articles: int, comments: int, followers: int) -> tu
 
 
 def test_a_prolific_account_is_deleted_in_many_bounded_steps(lagging: Api, small_pages: None) -> None:
-    jake, others = prolific_world(lagging, articles=60, comments=300, followers=40)
+    jake, others = prolific_world(lagging, articles=30, comments=120, followers=20)
     lagging.settle()
     steps: list[str] = []
     original = deletion.step
@@ -310,7 +310,7 @@ def test_a_prolific_account_is_deleted_in_many_bounded_steps(lagging: Api, small
         lagging.settle()
 
     assert_nothing_remains(jake)
-    assert len(steps) > 100  # 60 articles, 300 comments, 40 followers, 7 a step
+    assert len(steps) > 60  # 30 articles, 120 comments, 20 followers, 3 a step
     assert {"articles", "comments", "favorites", "followers", "sweep"} <= set(steps)
     assert invariants_hold(lagging, others[:3]) == []
 
