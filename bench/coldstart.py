@@ -660,7 +660,7 @@ def measure(
     world = start_world(STAGE)
     try:
         with _quiet_logger():  # the seeding requests' log lines say nothing here
-            scene = representatives(runs, article_stream_event)
+            scene = representatives(runs, article_stream_event, world.emulator.outbox)
         environment = {k: os.environ[k] for k in _world_keys()}
         with interpreter_of_record() as (interpreter, why_not_313):
             whole = whole_requests(functions, runs, interpreter, environment, scene, world.emulator.log)

@@ -121,6 +121,25 @@ def _request_class(request: Request) -> str:
     return RequestClass.SIGNED_IN if token else RequestClass.ANONYMOUS_READ
 
 
+def _code_sent_long_ago(people: list[dict[str, Any]]) -> None:
+    """Their registration's code went out over a minute ago, as for a user who asks again later
+    (`conduit.users.codes`: one code a minute)."""
+    import boto3
+
+    from bench.revocation import subject
+    from conduit import settings
+    from conduit.resources import USERS
+    from conduit.users import codes
+
+    for person in people:
+        boto3.client("dynamodb").update_item(
+            TableName=settings.table_name(USERS),
+            Key={"pk": {"S": codes.verification(subject(person["token"]))}},
+            UpdateExpression="SET sentAt = :long_ago",
+            ExpressionAttributeValues={":long_ago": {"N": "0"}},
+        )
+
+
 @dataclass(frozen=True)
 class Scene:
     """What the cold-start runs send, and who sends it."""
@@ -130,8 +149,11 @@ class Scene:
     token: str  # a signed-in user's access token
 
 
-def representatives(runs: int, stream_event: Callable[[Seeder, str], str]) -> Scene:
-    """Route name (and the worker's) -> its events; seeds what they need first."""
+def representatives(
+    runs: int, stream_event: Callable[[Seeder, str], str], outbox: Callable[[], list[Any]] = list
+) -> Scene:
+    """Route name (and the worker's) -> its events; seeds what they need first (`outbox`: the
+    emulator's, for the codes Cognito mails)."""
     from local.streams import StreamPump
 
     seeder = Seeder()
@@ -168,7 +190,62 @@ def representatives(runs: int, stream_event: Callable[[Seeder, str], str]) -> Sc
         }
 
     login = {"user": {"email": jake["email"], "password": PASSWORD}}
+    # the accounts routes: sessions of their own, and accounts to sign out or delete per run
+    signed_in = [seeder.send(("POST", "/api/users/login", login, None))["user"] for _ in range(runs)]
+    leaving = [seeder.register(f"leaving{suffix}{n}") for n in range(runs)]
+    doomed = [seeder.register(f"doomed{suffix}{n}") for n in range(runs)]
+
+    def code(email: str, kind: str) -> str:
+        return str(next(m.code for m in reversed(outbox()) if m.to == email and m.kind == kind))
+
+    confirming = [seeder.register(f"confirming{suffix}{n}") for n in range(runs)]
+    resending = [seeder.register(f"resending{suffix}{n}") for n in range(runs)]
+    _code_sent_long_ago(resending)  # the minute between two codes is over
+    resetting = [seeder.register(f"resetting{suffix}{n}") for n in range(runs)]
+    for person in resetting:  # a reset code goes to a confirmed address only
+        confirm = {"user": {"code": code(person["email"], "verify-email")}}
+        seeder.send(("POST", "/api/user/email/confirm", confirm, person["token"]))
+        seeder.send(("POST", "/api/users/password/forgot", {"user": {"email": person["email"]}}, None))
+
+    def reset(n: int) -> dict[str, Any]:
+        email = resetting[n]["email"]
+        return {
+            "user": {"email": email, "code": code(email, "reset-password"), "password": f"new-{PASSWORD}"}
+        }
+
     requests: dict[str, list[Request]] = {
+        "RefreshToken": per_run(
+            lambda n: (
+                "POST",
+                "/api/users/token",
+                {"user": {"refreshToken": signed_in[0]["refreshToken"]}},
+                None,
+            )
+        ),
+        "Logout": per_run(lambda n: ("POST", "/api/user/logout", None, signed_in[n]["token"])),
+        "EndAllSessions": per_run(lambda n: ("DELETE", "/api/user/sessions", None, leaving[n]["token"])),
+        "ConfirmEmail": per_run(
+            lambda n: (
+                "POST",
+                "/api/user/email/confirm",
+                {"user": {"code": code(confirming[n]["email"], "verify-email")}},
+                confirming[n]["token"],
+            )
+        ),
+        "ResendEmailCode": per_run(lambda n: ("POST", "/api/user/email/resend", None, resending[n]["token"])),
+        "ForgotPassword": per_run(
+            lambda n: (
+                "POST",
+                "/api/users/password/forgot",
+                {"user": {"email": f"nobody{suffix}{n}@example.com"}},
+                None,
+            )
+        ),
+        "ResetPassword": per_run(lambda n: ("POST", "/api/users/password/reset", reset(n), None)),
+        "DeleteCurrentUser": per_run(
+            lambda n: ("DELETE", "/api/user", {"user": {"password": PASSWORD}}, doomed[n]["token"])
+        ),
+        "ExportCurrentUser": per_run(lambda n: ("GET", "/api/user/export", None, token)),
         "RegisterUser": per_run(lambda n: ("POST", "/api/users", user(n), None)),
         "LoginUser": per_run(lambda n: ("POST", "/api/users/login", login, None)),
         "GetCurrentUser": per_run(lambda n: ("GET", "/api/user", None, token)),
