@@ -223,3 +223,21 @@ def test_the_sixth_password_reset_ask_for_an_address_in_an_hour_is_a_429_whateve
             for _ in range(6)
         ]
         assert asks == [202] * 5 + [429]
+
+
+def test_a_limited_route_without_the_idempotency_table_counts_and_answers(
+    limited: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PUT's function is not given the idempotency table: its count must not need its name."""
+    from conduit import settings
+    from conduit.resources import IDEMPOTENCY
+
+    _set(monkeypatch, "profile_changes", "1/30")
+    jake = limited.register("jake")["token"]
+    monkeypatch.delenv(IDEMPOTENCY.env_var)
+    settings.reset()
+
+    first = limited.request("PUT", "/api/user", {"user": {"bio": "one"}}, token=jake)
+    second = limited.request("PUT", "/api/user", {"user": {"bio": "two"}}, token=jake)
+
+    assert (first.status_code, second.status_code) == (200, 429)

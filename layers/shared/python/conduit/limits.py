@@ -282,10 +282,10 @@ def _writes(service: str, operation: str, params: dict[str, Any]) -> bool:
     if service == "dynamodb":
         if operation not in _DYNAMODB_WRITES:
             return False
-        from conduit import settings
-
         # the idempotency record is written before the view runs: not a change of the request's
-        return params.get("TableName") != settings.table_name(IDEMPOTENCY)
+        # (a function not given that table, a PUT's, has no such record to tell apart)
+        table = params.get("TableName")  # a transaction names none: its items are the request's
+        return table is None or table != os.environ.get(IDEMPOTENCY.env_var)
     return (
         service == "cognito-identity-provider"
         and operation.startswith("Admin")
