@@ -192,6 +192,7 @@ def representatives(
     login = {"user": {"email": jake["email"], "password": PASSWORD}}
     # the accounts routes: sessions of their own, and accounts to sign out or delete per run
     signed_in = [seeder.send(("POST", "/api/users/login", login, None))["user"] for _ in range(runs)]
+    refreshing = seeder.send(("POST", "/api/users/login", login, None))["user"]  # no run ends it
     leaving = [seeder.register(f"leaving{suffix}{n}") for n in range(runs)]
     doomed = [seeder.register(f"doomed{suffix}{n}") for n in range(runs)]
 
@@ -218,7 +219,7 @@ def representatives(
             lambda n: (
                 "POST",
                 "/api/users/token",
-                {"user": {"refreshToken": signed_in[0]["refreshToken"]}},
+                {"user": {"refreshToken": refreshing["refreshToken"]}},
                 None,
             )
         ),
