@@ -91,6 +91,10 @@ def seed(client: Any, pump: Any) -> dict[str, Any]:
 
     body = {"user": {"username": "prolific", "email": "prolific@example.com", "password": PASSWORD}}
     reply = client.post("/api/users", json=body)
+    if reply.status_code != 201:  # say why: a full run met this once, after the other sections
+        raise RuntimeError(
+            f"registering the prolific account: {reply.status_code} {reply.get_data(as_text=True)}"
+        )
     token = reply.get_json()["user"]["token"]
     me = client.get("/api/user", headers={"Authorization": f"Token {token}"}).get_json()["user"]
     owner_id = users.owner_of("username", "prolific")
