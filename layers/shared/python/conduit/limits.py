@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from conduit.errors import ConduitError, ConfigurationError
+from conduit.errors import ConfigurationError, TooManyRequests
 from conduit.resources import IDEMPOTENCY, USERS
 
 _KEY = "RATE#"
@@ -104,14 +104,11 @@ LIMITS: dict[str, Limit] = {
 }
 
 
-class RateLimited(ConduitError):
+class RateLimited(TooManyRequests):
     """Over a per-account limit: try again after `Retry-After`."""
 
-    status_code = 429
-
     def __init__(self, retry_after: int) -> None:
-        super().__init__({"rate": ["limit reached; try again later"]})
-        self.retry_after_seconds = retry_after
+        super().__init__("rate", "limit reached; try again later", retry_after)
 
 
 def _window(text: str, name: str) -> Window:

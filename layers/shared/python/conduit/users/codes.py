@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
 
-from conduit import clock
+from conduit import clock, retries
+from conduit.observability import logger
 from conduit.resources import USERS
 from conduit.storage import Record, table_meta
 
@@ -77,6 +79,25 @@ def wait(key: str) -> int:
 def unsent(key: str) -> None:
     """Undo `start` for a code that could not be sent, so asking again at once is not refused."""
     CodeRecord(pk=key).update(actions=[CodeRecord.sent_at.set(0)])
+
+
+def sending(key: str, send: Callable[[], object]) -> int:
+    """`send` a new code unless one went out less than `RESEND_SECONDS` ago: 0 once sent, else
+    the seconds to wait. A send that fails gives its minute back (`unsent`), then raises."""
+    wait = start(key)
+    if wait:
+        return wait
+    try:
+        send()
+    except Exception:
+        with retries.compensating():
+            try:
+                unsent(key)
+            except Exception:  # the send's failure is what the client hears about
+                logger.exception("could not give a code's minute back", extra={"code": key})
+        raise
+    sent(key)
+    return 0
 
 
 def sent(key: str) -> None:

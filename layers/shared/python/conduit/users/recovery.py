@@ -16,7 +16,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from conduit import limits, retries
+from conduit import limits
 from conduit.errors import Unauthorized, ValidationFailed
 from conduit.observability import logger
 from conduit.users import codes, identity, sessions, store
@@ -36,19 +36,8 @@ def forgot(email: str) -> None:
     """Have a reset code emailed to `email` if it is an account's confirmed email: at most
     `password_resets` asks per address (a 429 whatever the address, so it tells nothing)."""
     limits.count("password_resets", limits.address_subject(email), str(uuid.uuid4()))
-    key = codes.reset(email)
-    if codes.start(key):  # a code went out less than a minute ago: say nothing different
-        return
-    try:
-        identity.forgot_password(email)
-    except Exception:
-        with retries.compensating():
-            try:
-                codes.unsent(key)
-            except Exception:  # the send's failure is what the client hears about
-                logger.exception("could not release the reset code's minute")
-        raise
-    codes.sent(key)
+    # a code went out less than a minute ago: nothing is sent, and nothing said differently
+    codes.sending(codes.reset(email), lambda: identity.forgot_password(email))
 
 
 def _set_by_earlier_try(email: str, password: str) -> bool:

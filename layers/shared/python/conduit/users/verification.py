@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from conduit import clock, retries
+from conduit import clock
 from conduit.errors import TooManyRequests, Unauthorized, ValidationFailed
 from conduit.observability import logger
 from conduit.users import codes, identity, sessions, store
@@ -91,20 +91,9 @@ def send_code(user_id: str, token: str) -> None:
     user = _current(user_id)
     if _awaited(user) is None:
         raise ValidationFailed.on("email", "has already been confirmed")
-    key = codes.verification(user_id)
-    wait = codes.start(key)
+    wait = codes.sending(codes.verification(user_id), lambda: identity.send_email_code(token))
     if wait:
         raise TooManyRequests("code", "was sent less than a minute ago", wait)
-    try:
-        identity.send_email_code(token)
-    except Exception:
-        with retries.compensating():
-            try:
-                codes.unsent(key)
-            except Exception:  # the send's failure is what the client hears about
-                logger.exception("could not release the code's minute", extra={"user_id": user_id})
-        raise
-    codes.sent(key)
 
 
 def code_sent(user_id: str) -> None:
